@@ -1,0 +1,6 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from . import crm_team
+from . import res_company
+from . import res_config_settings
+from . import pharmacy_lead_event
+from . import crm_lead

@@ -1,0 +1,651 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from ..tools import lifecycle
+from ..tools.lifecycle import LifecycleError
+
+GROUP_DESK = "pharmacy_lead_alignment.group_alignment_desk"
+GROUP_MANAGER = "pharmacy_lead_alignment.group_alignment_manager"
+GROUP_SALESMAN = "sales_team.group_sale_salesman"
+
+#: Writing any of these fields may move a lead across the gate.
+GATE_FIELDS = ("team_id", "user_id", "type", "lifecycle_state", "company_id")
+#: Writing any of these fields may make a lead won, lost or open again.
+OUTCOME_FIELDS = ("stage_id", "active", "probability")
+#: Context key carrying the written reason of a transition (hand-off override…).
+REASON_KEY = "pla_transition_reason"
+
+
+class CrmLead(models.Model):
+    _inherit = "crm.lead"
+
+    lifecycle_state = fields.Selection(
+        lifecycle.STATE_SELECTION,
+        string="Lifecycle",
+        copy=False,
+        index=True,
+        tracking=True,
+        group_expand=True,
+        help="Where the lead stands between the marketing lead desk and sales. "
+        "Empty for leads of teams without an alignment role.",
+    )
+    lead_origin = fields.Selection(
+        lifecycle.ORIGIN_SELECTION,
+        string="Sourced By",
+        copy=False,
+        readonly=True,
+        help="Marketing: the lead came through the lead desk.\n"
+        "Sales: a sales user created it directly in a sales team.",
+    )
+    alignment_role = fields.Selection(related="team_id.alignment_role")
+    lifecycle_event_ids = fields.One2many(
+        "pharmacy.lead.event", "lead_id", string="Lifecycle Events", readonly=True
+    )
+
+    # ------------------------------------------------------------
+    # COMPUTES
+    # ------------------------------------------------------------
+
+    @api.depends("user_id", "type")
+    def _compute_team_id(self):
+        """A desk lead keeps its desk team when the desk reassigns it."""
+        desk_leads = self.filtered(
+            lambda lead: lead.lifecycle_state in lifecycle.GATED_STATES
+            and lead.team_id.alignment_role == lifecycle.ROLE_MARKETING
+        )
+        return super(CrmLead, self - desk_leads)._compute_team_id()
+
+    # ------------------------------------------------------------
+    # ORM
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._pla_route_new_leads(vals_list)
+        leads = super().create(vals_list)
+        leads._pla_enter_flow(initial=True)
+        leads._pla_check_gate()
+        return leads
+
+    def write(self, vals):
+        if not self:
+            return super().write(vals)
+        events = []
+        if "lifecycle_state" in vals:
+            events = self._pla_prepare_transition(
+                vals["lifecycle_state"], self.env.context.get(REASON_KEY)
+            )
+        converting = (
+            self.filtered(
+                lambda lead: lead.lifecycle_state
+                in (lifecycle.HANDED_OFF, lifecycle.ACCEPTED)
+            )
+            if vals.get("type") == "opportunity" and "lifecycle_state" not in vals
+            else self.browse()
+        )
+        outcomes = (
+            self._pla_outcomes()
+            if any(fname in vals for fname in OUTCOME_FIELDS)
+            else None
+        )
+        outside = (
+            self.filtered(lambda lead: not lead.lifecycle_state)
+            if "team_id" in vals or "user_id" in vals
+            else self.browse()
+        )
+
+        result = super().write(vals)
+
+        if events:
+            self._pla_log_events(events)
+            self._pla_apply_side_effects(vals["lifecycle_state"])
+        if converting:
+            converting._pla_convert_transitions()
+        if outcomes is not None:
+            self._pla_sync_outcomes(outcomes)
+        if outside:
+            outside._pla_enter_flow()
+        if any(fname in vals for fname in GATE_FIELDS):
+            self._pla_check_gate()
+        return result
+
+    def _merge_opportunity(
+        self, user_id=False, team_id=False, auto_unlink=True, max_length=5
+    ):
+        gated = self.filtered(
+            lambda lead: lead.lifecycle_state in lifecycle.GATED_STATES
+        )
+        if gated and gated != self:
+            raise UserError(
+                self.env._(
+                    "“%(lead)s” is still with the lead desk (%(state)s) and cannot "
+                    "be merged with leads that sales already work on. Hand it off "
+                    "first, or merge it only with other desk leads.",
+                    lead=gated[0].display_name,
+                    state=gated[0]._pla_state_label(gated[0].lifecycle_state),
+                )
+            )
+        return super()._merge_opportunity(
+            user_id=user_id,
+            team_id=team_id,
+            auto_unlink=auto_unlink,
+            max_length=max_length,
+        )
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_qualify(self):
+        """Desk: mark leads as Marketing Qualified by hand."""
+        self._pla_require_desk()
+        self.write({"lifecycle_state": lifecycle.MQL})
+        return True
+
+    def action_accept(self):
+        """Sales: accept leads handed off to them."""
+        not_handed = self.filtered(
+            lambda lead: lead.lifecycle_state != lifecycle.HANDED_OFF
+        )
+        if not_handed:
+            raise UserError(
+                self.env._(
+                    "Only handed-off leads can be accepted; “%(lead)s” is %(state)s.",
+                    lead=not_handed[0].display_name,
+                    state=not_handed[0]._pla_state_label(
+                        not_handed[0].lifecycle_state
+                    ),
+                )
+            )
+        self.write({"lifecycle_state": lifecycle.ACCEPTED})
+        return True
+
+    def action_open_handoff(self):
+        self._pla_require_desk()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "pharmacy_lead_alignment.crm_lead_handoff_action"
+        )
+        action["context"] = {
+            "active_model": self._name,
+            "active_ids": self.ids,
+            "default_lead_ids": self.ids,
+        }
+        return action
+
+    # ------------------------------------------------------------
+    # BUSINESS
+    # ------------------------------------------------------------
+
+    def handoff_to(self, team_id, user_id=False, reason=False):
+        """Hand leads over from the desk to a sales team.
+
+        Public so that integrations can call it over RPC. Leads must be
+        Marketing Qualified; an Alignment Manager may hand off an Inquiry or
+        Nurturing lead with a written ``reason``, which is logged.
+
+        :param int team_id: the sales-role team that receives the leads
+        :param int user_id: optional salesperson, a member of that team
+        :param str reason: why, mandatory for an override
+        :return: True
+        """
+        self._pla_require_desk()
+        team = self.env["crm.team"].browse(team_id).exists()
+        if not team or team.alignment_role != lifecycle.ROLE_SALES:
+            raise UserError(
+                self.env._(
+                    "Leads can only be handed off to a team with the role “Sales”; "
+                    "“%(team)s” has another role. Choose a sales team.",
+                    team=team.display_name or team_id,
+                )
+            )
+        user = self.env["res.users"].browse(user_id).exists() if user_id else None
+        if user_id and (not user or user not in team.member_ids | team.user_id):
+            raise UserError(
+                self.env._(
+                    "%(user)s is not a member of the sales team “%(team)s”: choose "
+                    "one of its members, or leave the salesperson empty for the "
+                    "team to assign.",
+                    user=user.display_name if user else user_id,
+                    team=team.display_name,
+                )
+            )
+        for lead in self:
+            if team.company_id and lead.company_id not in (team.company_id, False):
+                raise UserError(
+                    self.env._(
+                        "“%(lead)s” belongs to %(company)s but the team “%(team)s” "
+                        "to %(team_company)s: choose a team of the lead's company.",
+                        lead=lead.display_name,
+                        company=lead.company_id.display_name,
+                        team=team.display_name,
+                        team_company=team.company_id.display_name,
+                    )
+                )
+        self.with_context(**{REASON_KEY: reason or False}).write(
+            {
+                "lifecycle_state": lifecycle.HANDED_OFF,
+                "team_id": team.id,
+                "user_id": user.id if user else False,
+            }
+        )
+        return True
+
+    @api.model
+    def _pla_is_desk(self, user=None):
+        user = user or self.env.user
+        return user.has_group(GROUP_DESK)
+
+    def _pla_require_desk(self):
+        if not self.env.su and not self._pla_is_desk():
+            raise AccessError(
+                self.env._(
+                    "Only members of the Marketing Desk can qualify and hand off "
+                    "leads. Ask your Alignment Manager for the access."
+                )
+            )
+
+    @api.model
+    def _pla_is_sales_creator(self):
+        """A sales user (not a desk member) creating leads in their own team."""
+        user = self.env.user
+        return (
+            not self.env.su
+            and user.has_group(GROUP_SALESMAN)
+            and not self._pla_is_desk(user)
+        )
+
+    def _pla_state_label(self, state):
+        labels = dict(
+            self._fields["lifecycle_state"]._description_selection(self.env)
+        )
+        return labels.get(state, state or self.env._("none"))
+
+    @api.model
+    def _pla_route_new_leads(self, vals_list):
+        """Send every new lead without a team (or pushed into a sales team by
+        an automation) to its company's lead desk, in Inquiry."""
+        sales_creator = self._pla_is_sales_creator()
+        Team = self.env["crm.team"].sudo()
+        explicit_teams = Team.browse(
+            {vals["team_id"] for vals in vals_list if vals.get("team_id")}
+        )
+        explicit_teams.mapped("alignment_role")  # prefetch in one query
+        for vals in vals_list:
+            team = Team.browse(vals.get("team_id"))
+            role = team.alignment_role
+            if vals.get("lifecycle_state"):
+                raise UserError(
+                    self.env._(
+                        "A new lead cannot be created directly in the state "
+                        "“%(state)s”: it enters the flow at Inquiry (lead desk) or "
+                        "Accepted (created by sales).",
+                        state=self._pla_state_label(vals["lifecycle_state"]),
+                    )
+                )
+            if role == lifecycle.ROLE_MARKETING:
+                self._pla_prepare_desk_vals(vals, team)
+                continue
+            if role == lifecycle.ROLE_SALES:
+                if sales_creator:
+                    continue
+                desk = self._pla_company_desk(vals, team)
+                if self.env.su and desk:
+                    self._pla_prepare_desk_vals(vals, desk)
+                    continue
+                if not self.env.su:
+                    raise UserError(
+                        self.env._(
+                            "A new lead cannot go straight to the sales team "
+                            "“%(team)s”: every lead passes the lead desk first. "
+                            "Create it without a sales team (it lands in the lead "
+                            "desk), qualify it and hand it off.",
+                            team=team.display_name,
+                        )
+                    )
+                continue
+            if team or sales_creator:
+                continue
+            desk = self._pla_company_desk(vals, team)
+            if desk:
+                self._pla_prepare_desk_vals(vals, desk)
+
+    @api.model
+    def _pla_company_desk(self, vals, team):
+        company = (
+            self.env["res.company"].browse(vals["company_id"])
+            if vals.get("company_id")
+            else team.company_id or self.env.company
+        )
+        return company.sudo().lead_desk_team_id
+
+    @api.model
+    def _pla_prepare_desk_vals(self, vals, desk):
+        vals.update(
+            team_id=desk.id,
+            type="lead",
+            lifecycle_state=lifecycle.INQUIRY,
+            lead_origin=lifecycle.ORIGIN_MARKETING,
+        )
+        if desk.company_id and not vals.get("company_id"):
+            vals["company_id"] = desk.company_id.id
+        if "user_id" not in vals:
+            default_uid = self.env.context.get("default_user_id", self.env.uid)
+            user = self.env["res.users"].browse(default_uid)
+            vals["user_id"] = (
+                user.id if user and not self.env.su and self._pla_is_desk(user) else False
+            )
+        elif self.env.su and vals["user_id"]:
+            user = self.env["res.users"].browse(vals["user_id"])
+            if not self._pla_is_desk(user):
+                vals["user_id"] = False
+
+    def _pla_enter_flow(self, initial=False):
+        """Give a state to leads that reached a role team without one, and
+        log the first event of every lead that enters the flow."""
+        sales_creator = self._pla_is_sales_creator()
+        already = self.filtered("lifecycle_state") if initial else self.browse()
+        pending = self.filtered(
+            lambda lead: not lead.lifecycle_state and lead.team_id.alignment_role
+        )
+        by_values = defaultdict(lambda: self.browse())
+        for lead in pending:
+            try:
+                state, origin = lifecycle.initial_state(
+                    lead.team_id.alignment_role,
+                    sales_creator=sales_creator or self.env.su,
+                )
+            except LifecycleError as error:
+                raise UserError(
+                    self.env._(
+                        "“%(lead)s” cannot join the sales team “%(team)s” directly: "
+                        "every lead passes the lead desk first. Qualify it in the "
+                        "lead desk and hand it off.",
+                        lead=lead.display_name,
+                        team=lead.team_id.display_name,
+                    )
+                ) from error
+            by_values[(state, origin)] |= lead
+        for (state, origin), leads in by_values.items():
+            values = {"lifecycle_state": state, "lead_origin": origin}
+            if state == lifecycle.INQUIRY:
+                values["type"] = "lead"
+            super(CrmLead, leads).write(values)
+        entered = already | pending
+        self._pla_log_events(
+            [(lead, False, lead.lifecycle_state, False, False) for lead in entered]
+        )
+
+    def _pla_prepare_transition(self, new_state, reason=False):
+        """Check a requested state change for every lead of ``self``.
+
+        :return: ``(lead, from, to, reason, is_override)`` tuples to log
+        """
+        can_override = self.env.su or self.env.user.has_group(GROUP_MANAGER)
+        events = []
+        needs_desk = False
+        for lead in self:
+            old = lead.lifecycle_state
+            if old == new_state:
+                continue
+            if not old:
+                raise UserError(
+                    self.env._(
+                        "“%(lead)s” is not in the lead alignment flow: its team has "
+                        "no alignment role. Move it to the lead desk first.",
+                        lead=lead.display_name,
+                    )
+                )
+            if old in lifecycle.RESTORABLE_FROM and new_state not in (
+                lifecycle.TRANSITIONS[old]
+            ):
+                raise UserError(
+                    self.env._(
+                        "“%(lead)s” is %(from)s: restore it (or move it out of the "
+                        "won stage) instead of changing its lifecycle state to "
+                        "%(to)s; it then returns to the state it had before.",
+                        lead=lead.display_name,
+                        **{
+                            "from": self._pla_state_label(old),
+                            "to": self._pla_state_label(new_state),
+                        },
+                    )
+                )
+            kind = lead._pla_check_transition(
+                old, new_state, reason=reason, can_override=can_override
+            )
+            needs_desk = needs_desk or old in lifecycle.GATED_STATES
+            events.append((lead, old, new_state, reason, kind == "override"))
+        if needs_desk and new_state != lifecycle.LOST:
+            self._pla_require_desk()
+        return events
+
+    def _pla_check_transition(self, old, new, reason=False, can_override=False, previous=None):
+        try:
+            return lifecycle.check_transition(
+                old, new, reason=reason, can_override=can_override, previous=previous
+            )
+        except LifecycleError as error:
+            labels = {
+                "from": self._pla_state_label(error.from_state),
+                "to": self._pla_state_label(error.to_state),
+            }
+            messages = {
+                "unknown": self.env._(
+                    "“%(to)s” is not a lifecycle state of a lead.", **labels
+                ),
+                "same": self.env._("The lead is already %(to)s.", **labels),
+                "not_allowed": self.env._(
+                    "A lead cannot go from %(from)s to %(to)s.", **labels
+                ),
+                "override_manager": self.env._(
+                    "A lead cannot go from %(from)s to %(to)s: it must be "
+                    "qualified first. Only an Alignment Manager may skip "
+                    "qualification, with a written reason.",
+                    **labels,
+                ),
+                "override_reason": self.env._(
+                    "Moving a lead from %(from)s to %(to)s skips qualification: "
+                    "write the reason for doing so.",
+                    **labels,
+                ),
+                "restore_previous": self.env._(
+                    "A lead that is %(from)s can only return to the state it had "
+                    "before, not to %(to)s.",
+                    **labels,
+                ),
+            }
+            raise UserError(
+                self.env._(
+                    "“%(lead)s”: %(message)s",
+                    lead=self.display_name,
+                    message=messages[error.code],
+                )
+            ) from error
+
+    def _pla_log_events(self, events):
+        """Append rows to the event log, in one ``create``.
+
+        :param events: ``(lead, from, to, reason, is_override)`` tuples
+        """
+        if not events:
+            return
+        now = fields.Datetime.now()
+        self.env["pharmacy.lead.event"].sudo().create(
+            [
+                {
+                    "lead_id": lead.id,
+                    "from_state": old or False,
+                    "to_state": new,
+                    "date": now,
+                    "user_id": self.env.uid,
+                    "reason": reason or False,
+                    "is_override": is_override,
+                    "company_id": (lead.company_id or self.env.company).id,
+                }
+                for lead, old, new, reason, is_override in events
+            ]
+        )
+
+    def _pla_apply_transition(self, new_state, reason=False, previous=None):
+        """Move leads to ``new_state`` as a consequence of another change
+        (won, lost, restored, converted), checked against the same table."""
+        events = []
+        for lead in self:
+            if lead.lifecycle_state == new_state:
+                continue
+            lead._pla_check_transition(
+                lead.lifecycle_state,
+                new_state,
+                previous=(previous or {}).get(lead.id),
+            )
+            events.append((lead, lead.lifecycle_state, new_state, reason, False))
+        if events:
+            leads = self.browse([event[0].id for event in events])
+            super(CrmLead, leads).write({"lifecycle_state": new_state})
+            self._pla_log_events(events)
+
+    def _pla_apply_side_effects(self, new_state):
+        """Keep Odoo's own won / lost / opportunity in step with a state that
+        was written directly (buttons, RPC)."""
+        if new_state == lifecycle.WON:
+            to_win = self.filtered(lambda lead: not lead.stage_id.is_won)
+            if to_win:
+                to_win.action_set_won()
+        elif new_state == lifecycle.LOST:
+            to_lose = self.filtered("active")
+            if to_lose:
+                to_lose.action_set_lost()
+        elif new_state == lifecycle.OPPORTUNITY:
+            to_convert = self.filtered(lambda lead: lead.type == "lead")
+            for lead in to_convert:
+                lead.write(lead._convert_opportunity_data(lead.partner_id))
+
+    def _pla_convert_transitions(self):
+        """A handed-off or accepted lead converted by sales becomes an
+        opportunity; converting a handed-off lead accepts it on the way."""
+        reason = self.env._("Converted to an opportunity")
+        handed = self.filtered(
+            lambda lead: lead.lifecycle_state == lifecycle.HANDED_OFF
+        )
+        handed._pla_apply_transition(lifecycle.ACCEPTED, reason=reason)
+        self._pla_apply_transition(lifecycle.OPPORTUNITY, reason=reason)
+
+    def _pla_outcomes(self):
+        return {
+            lead.id: lifecycle.outcome(
+                lead.active, lead.stage_id.is_won, lead.probability
+            )
+            for lead in self
+            if lead.lifecycle_state
+        }
+
+    def _pla_sync_outcomes(self, before):
+        """Follow Odoo's won / lost / restore on the lifecycle state."""
+        changed = defaultdict(lambda: self.browse())
+        reopened = self.browse()
+        for lead in self.filtered(lambda lead: lead.id in before):
+            after = lifecycle.outcome(
+                lead.active, lead.stage_id.is_won, lead.probability
+            )
+            if after == before[lead.id]:
+                continue
+            if after:
+                changed[after] |= lead
+            elif lead.lifecycle_state in lifecycle.RESTORABLE_FROM:
+                reopened |= lead
+        for state, leads in changed.items():
+            leads._pla_apply_transition(state)
+        if reopened:
+            previous = reopened._pla_previous_states()
+            by_target = defaultdict(lambda: self.browse())
+            for lead in reopened:
+                by_target[previous[lead.id]] |= lead
+            for state, leads in by_target.items():
+                leads._pla_apply_transition(
+                    state, reason=self.env._("Restored"), previous=previous
+                )
+
+    def _pla_previous_states(self):
+        """For each lead, the state it had before entering its current one."""
+        history = defaultdict(list)
+        rows = (
+            self.env["pharmacy.lead.event"]
+            .sudo()
+            .search_read(
+                [("lead_id", "in", self.ids)],
+                ["lead_id", "from_state", "to_state"],
+                order="id",
+            )
+        )
+        for row in rows:
+            history[row["lead_id"][0]].append((row["from_state"], row["to_state"]))
+        return {
+            lead.id: lifecycle.previous_state(
+                history[lead.id],
+                lead.lifecycle_state,
+                fallback=lifecycle.OPPORTUNITY
+                if lead.type == "opportunity"
+                else lifecycle.INQUIRY,
+            )
+            for lead in self
+        }
+
+    def _pla_check_gate(self):
+        """Refuse any lead that sits before hand-off with a sales team, a
+        salesperson outside the desk, or as an opportunity."""
+        flow = self.filtered("lifecycle_state")
+        if not flow:
+            return
+        users = flow.user_id
+        desk_users = users.filtered(lambda user: self._pla_is_desk(user))
+        for lead in flow:
+            if (
+                lead.lifecycle_state == lifecycle.HANDED_OFF
+                and lead.team_id.alignment_role != lifecycle.ROLE_SALES
+            ):
+                raise UserError(
+                    self.env._(
+                        "“%(lead)s” is handed off but its team “%(team)s” is not a "
+                        "sales team. Use Hand Off and choose the sales team.",
+                        lead=lead.display_name,
+                        team=lead.team_id.display_name or self.env._("none"),
+                    )
+                )
+            codes = lifecycle.gate_violations(
+                lead.lifecycle_state,
+                team_role=lead.team_id.alignment_role,
+                user_is_desk=(lead.user_id in desk_users) if lead.user_id else None,
+                is_opportunity=lead.type == "opportunity",
+            )
+            if not codes:
+                continue
+            params = {
+                "lead": lead.display_name,
+                "state": self._pla_state_label(lead.lifecycle_state),
+                "team": lead.team_id.display_name,
+                "user": lead.user_id.display_name,
+            }
+            messages = {
+                "sales_team": self.env._(
+                    "“%(lead)s” is %(state)s and stays in the lead desk until it "
+                    "is handed off: it cannot be given to the sales team "
+                    "“%(team)s”. Qualify it and use Hand Off.",
+                    **params,
+                ),
+                "salesperson": self.env._(
+                    "“%(lead)s” is %(state)s and stays in the lead desk until it "
+                    "is handed off: %(user)s is not a member of the Marketing "
+                    "Desk and cannot be its salesperson. Qualify it and use Hand "
+                    "Off to give it to sales.",
+                    **params,
+                ),
+                "opportunity": self.env._(
+                    "“%(lead)s” is %(state)s and cannot become an opportunity "
+                    "before sales accept it. Qualify it and hand it off first.",
+                    **params,
+                ),
+            }
+            raise UserError(messages[codes[0]])

@@ -1,0 +1,40 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models
+
+from ..tools import lifecycle
+
+
+class PharmacyLeadEvent(models.Model):
+    """Append-only log of every lifecycle transition of a lead.
+
+    Rows are written by the lead itself (as superuser); the access rights let
+    everybody below Alignment Manager read them only.
+    """
+
+    _name = "pharmacy.lead.event"
+    _description = "Lead Lifecycle Event"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    lead_id = fields.Many2one(
+        "crm.lead",
+        string="Lead",
+        required=True,
+        index=True,
+        ondelete="cascade",
+        check_company=True,
+    )
+    from_state = fields.Selection(lifecycle.STATE_SELECTION, string="From")
+    to_state = fields.Selection(lifecycle.STATE_SELECTION, string="To", required=True)
+    date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
+    user_id = fields.Many2one(
+        "res.users", string="By", default=lambda self: self.env.user
+    )
+    reason = fields.Text()
+    is_override = fields.Boolean(
+        string="Override",
+        help="Forced by an Alignment Manager outside the normal waterfall.",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )

@@ -1,0 +1,210 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The lead's way through the waterfall, as plain data and functions.
+
+Nothing here touches the ORM: models gather the values (current state, the
+team's alignment role, whether the user belongs to the desk…), call these
+functions and translate the :class:`LifecycleError` codes into messages.
+
+>>> check_transition(MQL, HANDED_OFF)
+'normal'
+>>> check_transition(INQUIRY, HANDED_OFF, reason="Urgent tender", can_override=True)
+'override'
+>>> check_transition(LOST, ACCEPTED, previous=ACCEPTED)
+'restore'
+"""
+
+# ---------------------------------------------------------------------------
+# Selection keys (defined once, reused by every model and view)
+# ---------------------------------------------------------------------------
+
+INQUIRY = "inquiry"
+NURTURING = "nurturing"
+MQL = "mql"
+HANDED_OFF = "handed_off"
+ACCEPTED = "accepted"
+OPPORTUNITY = "opportunity"
+WON = "won"
+LOST = "lost"
+DISQUALIFIED = "disqualified"
+
+STATE_SELECTION = [
+    (INQUIRY, "Inquiry"),
+    (NURTURING, "Nurturing"),
+    (MQL, "Marketing Qualified"),
+    (HANDED_OFF, "Handed Off"),
+    (ACCEPTED, "Accepted"),
+    (OPPORTUNITY, "Opportunity"),
+    (WON, "Won"),
+    (LOST, "Lost"),
+    (DISQUALIFIED, "Disqualified"),
+]
+STATES = tuple(key for key, _label in STATE_SELECTION)
+
+#: States in which a lead belongs to the marketing desk: no sales team, no
+#: salesperson outside the desk, never an opportunity, invisible to sales.
+GATED_STATES = (INQUIRY, NURTURING, MQL, DISQUALIFIED)
+
+#: States that a lead leaves only by being restored to the state it had before.
+RESTORABLE_FROM = (WON, LOST)
+
+ROLE_MARKETING = "marketing"
+ROLE_SALES = "sales"
+ROLE_SELECTION = [
+    (ROLE_MARKETING, "Lead Desk (marketing)"),
+    (ROLE_SALES, "Sales"),
+]
+
+ORIGIN_MARKETING = "marketing"
+ORIGIN_SALES = "sales"
+ORIGIN_SELECTION = [
+    (ORIGIN_MARKETING, "Marketing"),
+    (ORIGIN_SALES, "Sales"),
+]
+
+# ---------------------------------------------------------------------------
+# The one table of allowed transitions
+# ---------------------------------------------------------------------------
+
+TRANSITIONS = {
+    INQUIRY: frozenset({NURTURING, MQL, DISQUALIFIED, LOST}),
+    NURTURING: frozenset({INQUIRY, MQL, DISQUALIFIED, LOST}),
+    MQL: frozenset({NURTURING, HANDED_OFF, DISQUALIFIED, LOST}),
+    # rejected by sales: recycle → nurturing, return → inquiry, disqualify
+    HANDED_OFF: frozenset({ACCEPTED, NURTURING, INQUIRY, DISQUALIFIED, LOST}),
+    ACCEPTED: frozenset({OPPORTUNITY, WON, LOST}),
+    OPPORTUNITY: frozenset({WON, LOST}),
+    WON: frozenset({LOST}),
+    LOST: frozenset({WON}),
+    DISQUALIFIED: frozenset({INQUIRY, NURTURING}),
+}
+
+#: Transitions that only an Alignment Manager may force, with a written reason.
+OVERRIDES = frozenset({(INQUIRY, HANDED_OFF), (NURTURING, HANDED_OFF)})
+
+#: States a user may set by hand on a desk lead to qualify it.
+MANUAL_QUALIFY_FROM = (INQUIRY, NURTURING)
+
+
+class LifecycleError(Exception):
+    """A refused transition or gate crossing.
+
+    ``code`` tells the caller which message to show; ``from_state`` and
+    ``to_state`` are the selection keys involved (either may be ``None``).
+    """
+
+    def __init__(self, code, from_state=None, to_state=None):
+        super().__init__(code, from_state, to_state)
+        self.code = code
+        self.from_state = from_state
+        self.to_state = to_state
+
+
+def check_transition(
+    from_state, to_state, *, reason=None, can_override=False, previous=None
+):
+    """Decide whether a lead may go from ``from_state`` to ``to_state``.
+
+    :param reason: the written reason given with the change, if any
+    :param can_override: whether the user may force an override transition
+    :param previous: for a lead that is won or lost, the state it had before;
+        restoring it may only go back there
+    :return: ``'normal'``, ``'override'`` or ``'restore'``
+    :raise LifecycleError: with code ``unknown``, ``same``, ``not_allowed``,
+        ``override_manager``, ``override_reason`` or ``restore_previous``
+    """
+    if from_state not in STATES or to_state not in STATES:
+        raise LifecycleError("unknown", from_state, to_state)
+    if from_state == to_state:
+        raise LifecycleError("same", from_state, to_state)
+    if to_state in TRANSITIONS[from_state]:
+        return "normal"
+    if (from_state, to_state) in OVERRIDES:
+        if not can_override:
+            raise LifecycleError("override_manager", from_state, to_state)
+        if not (reason or "").strip():
+            raise LifecycleError("override_reason", from_state, to_state)
+        return "override"
+    if from_state in RESTORABLE_FROM:
+        if previous and to_state == previous:
+            return "restore"
+        raise LifecycleError("restore_previous", from_state, to_state)
+    raise LifecycleError("not_allowed", from_state, to_state)
+
+
+def previous_state(history, current, fallback=INQUIRY):
+    """The state a lead had before it last entered ``current``.
+
+    :param history: ``(from_state, to_state)`` pairs, oldest first
+    :param fallback: returned when the history says nothing usable
+
+    >>> previous_state([(None, "inquiry"), ("inquiry", "lost")], "lost")
+    'inquiry'
+    >>> previous_state([], "lost", fallback="opportunity")
+    'opportunity'
+    """
+    for from_state, to_state in reversed(list(history)):
+        if to_state == current and from_state and from_state != current:
+            return from_state
+    return fallback
+
+
+def initial_state(team_role, *, sales_creator, is_opportunity=False):
+    """State and origin of a lead entering the flow through a role team.
+
+    :param team_role: the alignment role of the lead's team (or ``None``)
+    :param sales_creator: whether the lead is created by a sales user
+    :return: ``(state, origin)``, or ``(None, None)`` when the team has no role
+        and the lead behaves as in stock Odoo
+    :raise LifecycleError: code ``gate_create`` when someone who is not a
+        sales user puts a new lead straight into a sales team
+    """
+    if team_role == ROLE_MARKETING:
+        return INQUIRY, ORIGIN_MARKETING
+    if team_role == ROLE_SALES:
+        if not sales_creator:
+            raise LifecycleError("gate_create", None, INQUIRY)
+        return (OPPORTUNITY if is_opportunity else ACCEPTED), ORIGIN_SALES
+    return None, None
+
+
+def gate_violations(state, *, team_role, user_is_desk, is_opportunity):
+    """What a lead in ``state`` carries that the gate forbids.
+
+    :param team_role: alignment role of the lead's team
+    :param user_is_desk: ``None`` when the lead has no salesperson, else
+        whether that salesperson is a desk member
+    :return: a list of codes among ``sales_team``, ``salesperson`` and
+        ``opportunity`` (empty when the lead may stay as it is)
+
+    >>> gate_violations("mql", team_role="sales", user_is_desk=None, is_opportunity=False)
+    ['sales_team']
+    >>> gate_violations("accepted", team_role="sales", user_is_desk=False, is_opportunity=True)
+    []
+    """
+    if state not in GATED_STATES:
+        return []
+    codes = []
+    if team_role == ROLE_SALES:
+        codes.append("sales_team")
+    if user_is_desk is False:
+        codes.append("salesperson")
+    if is_opportunity:
+        codes.append("opportunity")
+    return codes
+
+
+def outcome(active, is_won_stage, probability):
+    """Won / lost / open as Odoo CRM defines them, for syncing the state.
+
+    >>> outcome(False, False, 0)
+    'lost'
+    >>> outcome(True, True, 100)
+    'won'
+    >>> outcome(True, False, 30) is None
+    True
+    """
+    if not active:
+        return LOST
+    if is_won_stage and probability >= 100:
+        return WON
+    return None
