@@ -1,0 +1,184 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, tagged
+
+from .common import PharmacyLeadCommon
+
+
+@tagged("post_install", "-at_install", "pla_lifecycle")
+class TestLifecycle(PharmacyLeadCommon):
+    def test_desk_lead_starts_in_inquiry_and_is_logged(self):
+        lead = self._desk_lead()
+        self.assertEqual(lead.lifecycle_state, "inquiry")
+        self.assertEqual(lead.lead_origin, "marketing")
+        self.assertEqual(lead.team_id, self.desk_team)
+        self.assertEqual(lead.type, "lead")
+        self.assertEqual(lead.user_id, self.user_desk)
+        self.assertEqual(self._events(lead), [(False, "inquiry")])
+        event = lead.sudo().lifecycle_event_ids
+        self.assertEqual(event.user_id, self.user_desk)
+        self.assertEqual(event.company_id, self.company)
+
+    def test_full_waterfall(self):
+        lead = self._desk_lead()
+        lead.write({"lifecycle_state": "nurturing"})
+        lead.action_qualify()
+        self.assertEqual(lead.lifecycle_state, "mql")
+        lead.handoff_to(self.sales_team.id, user_id=self.user_sales.id)
+        self.assertEqual(lead.lifecycle_state, "handed_off")
+        self.assertEqual(lead.team_id, self.sales_team)
+        self.assertEqual(lead.user_id, self.user_sales)
+
+        rep_lead = lead.with_user(self.user_sales)
+        rep_lead.action_accept()
+        self.assertEqual(rep_lead.lifecycle_state, "accepted")
+        rep_lead.convert_opportunity(rep_lead.partner_id)
+        self.assertEqual(rep_lead.type, "opportunity")
+        self.assertEqual(rep_lead.lifecycle_state, "opportunity")
+        rep_lead.action_set_won()
+        self.assertEqual(rep_lead.lifecycle_state, "won")
+        self.assertEqual(
+            self._events(lead),
+            [
+                (False, "inquiry"),
+                ("inquiry", "nurturing"),
+                ("nurturing", "mql"),
+                ("mql", "handed_off"),
+                ("handed_off", "accepted"),
+                ("accepted", "opportunity"),
+                ("opportunity", "won"),
+            ],
+        )
+        users = lead.sudo().lifecycle_event_ids.sorted("id").user_id
+        self.assertIn(self.user_sales, users)
+        self.assertIn(self.user_desk, users)
+
+    def test_converting_a_handed_off_lead_accepts_it(self):
+        lead = self._handed_off_lead().with_user(self.user_sales)
+        lead.convert_opportunity(lead.partner_id)
+        self.assertEqual(lead.lifecycle_state, "opportunity")
+        self.assertEqual(
+            self._events(lead)[-2:],
+            [("handed_off", "accepted"), ("accepted", "opportunity")],
+        )
+
+    def test_lead_to_opportunity_wizard_after_hand_off(self):
+        lead = self._accepted_lead().with_user(self.user_sales)
+        wizard = Form(
+            self.env["crm.lead2opportunity.partner"]
+            .with_user(self.user_sales)
+            .with_context(active_model="crm.lead", active_id=lead.id, active_ids=lead.ids)
+        )
+        wizard.name = "convert"
+        wizard.action = "nothing"
+        wizard.save().action_apply()
+        self.assertEqual(lead.type, "opportunity")
+        self.assertEqual(lead.lifecycle_state, "opportunity")
+
+    def test_lost_and_restore_returns_to_previous_state(self):
+        lead = self._accepted_lead().with_user(self.user_sales)
+        lead.action_set_lost(lost_reason_id=self.env.ref("crm.lost_reason_1").id)
+        self.assertFalse(lead.active)
+        self.assertEqual(lead.lifecycle_state, "lost")
+        lead.toggle_active()
+        self.assertTrue(lead.active)
+        self.assertEqual(lead.lifecycle_state, "accepted")
+        self.assertEqual(
+            self._events(lead)[-2:], [("accepted", "lost"), ("lost", "accepted")]
+        )
+
+    def test_desk_lead_lost_and_restored(self):
+        lead = self._mql_lead()
+        lead.action_set_lost()
+        self.assertEqual(lead.lifecycle_state, "lost")
+        lead.action_unarchive()
+        self.assertEqual(lead.lifecycle_state, "mql")
+        self.assertEqual(lead.team_id, self.desk_team)
+
+    def test_won_reopened_by_stage_returns_to_opportunity(self):
+        lead = self._accepted_lead().with_user(self.user_sales)
+        lead.convert_opportunity(lead.partner_id)
+        lead.action_set_won()
+        self.assertEqual(lead.lifecycle_state, "won")
+        open_stage = self.env["crm.stage"].search([("is_won", "=", False)], limit=1)
+        lead.write({"stage_id": open_stage.id})
+        self.assertEqual(lead.lifecycle_state, "opportunity")
+
+    def test_won_then_lost(self):
+        lead = self._accepted_lead().with_user(self.user_sales)
+        lead.action_set_won()
+        lead.action_set_lost()
+        self.assertEqual(lead.lifecycle_state, "lost")
+        lead.action_unarchive()
+        self.assertEqual(lead.lifecycle_state, "won")
+
+    def test_plain_write_of_state_keeps_odoo_in_step(self):
+        won = self._accepted_lead().with_user(self.user_sales)
+        won.write({"lifecycle_state": "won"})
+        self.assertTrue(won.stage_id.is_won)
+        self.assertEqual(won.probability, 100)
+        lost = self._accepted_lead().with_user(self.user_sales)
+        lost.write({"lifecycle_state": "lost"})
+        self.assertFalse(lost.active)
+        opportunity = self._accepted_lead().with_user(self.user_sales)
+        opportunity.write({"lifecycle_state": "opportunity"})
+        self.assertEqual(opportunity.type, "opportunity")
+        self.assertEqual(self._events(opportunity)[-1], ("accepted", "opportunity"))
+
+    def test_illegal_transitions_raise_naming_both_states(self):
+        cases = [
+            (self._desk_lead, "accepted", ("Inquiry", "Accepted")),
+            (self._desk_lead, "won", ("Inquiry", "Won")),
+            (self._mql_lead, "opportunity", ("Marketing Qualified", "Opportunity")),
+            (self._accepted_lead, "mql", ("Accepted", "Marketing Qualified")),
+            (self._accepted_lead, "nurturing", ("Accepted", "Nurturing")),
+            (self._accepted_lead, "inquiry", ("Accepted", "Inquiry")),
+        ]
+        for factory, target, labels in cases:
+            lead = factory()
+            user = self.user_desk if lead.lifecycle_state == "inquiry" else None
+            if lead.lifecycle_state == "accepted":
+                user = self.user_sales
+            lead = lead.with_user(user or self.user_desk)
+            before = self._events(lead)
+            with self.subTest(start=lead.lifecycle_state, target=target):
+                with self.assertRaises(UserError) as error:
+                    lead.write({"lifecycle_state": target})
+                for label in labels:
+                    self.assertIn(label, str(error.exception))
+                self.assertEqual(self._events(lead), before)
+
+    def test_won_or_lost_cannot_be_rewritten_by_hand(self):
+        lead = self._accepted_lead().with_user(self.user_sales)
+        lead.action_set_lost()
+        with self.assertRaisesRegex(UserError, "restore it"):
+            lead.write({"lifecycle_state": "opportunity"})
+
+    def test_unknown_state_is_refused(self):
+        lead = self._desk_lead()
+        with self.assertRaisesRegex(UserError, "recycled"):
+            lead.write({"lifecycle_state": "recycled"})
+        self.assertEqual(lead.lifecycle_state, "inquiry")
+
+    def test_event_log_is_append_only_below_manager(self):
+        lead = self._handed_off_lead()
+        for user in (self.user_desk, self.user_sales):
+            events = lead.with_user(user).lifecycle_event_ids
+            self.assertTrue(events, "every role reads the log")
+            with self.assertRaises(AccessError):
+                events.with_user(user).write({"reason": "rewritten"})
+            with self.assertRaises(AccessError):
+                events.with_user(user).unlink()
+            with self.assertRaises(AccessError):
+                self.env["pharmacy.lead.event"].with_user(user).create(
+                    {"lead_id": lead.id, "to_state": "won"}
+                )
+        events = lead.with_user(self.user_manager).lifecycle_event_ids
+        events[0].write({"reason": "corrected by the head"})
+        self.assertEqual(events[0].reason, "corrected by the head")
+
+    def test_copy_enters_the_flow_again(self):
+        lead = self._mql_lead()
+        copy = lead.copy()
+        self.assertEqual(copy.lifecycle_state, "inquiry")
+        self.assertEqual(self._events(copy), [(False, "inquiry")])
