@@ -28,7 +28,7 @@ class CrmLead(models.Model):
         copy=False,
         index=True,
         tracking=True,
-        group_expand=True,
+        group_expand="_read_group_lifecycle_state",
         help="Where the lead stands between the marketing lead desk and sales. "
         "Empty for leads of teams without an alignment role.",
     )
@@ -57,6 +57,14 @@ class CrmLead(models.Model):
             and lead.team_id.alignment_role == lifecycle.ROLE_MARKETING
         )
         return super(CrmLead, self - desk_leads)._compute_team_id()
+
+    @api.model
+    def _read_group_lifecycle_state(self, values, domain):
+        """Kanban columns: the states an action asks for, else all of them."""
+        wanted = self.env.context.get("pla_lifecycle_columns")
+        if not wanted:
+            return list(lifecycle.STATES)
+        return [state for state in lifecycle.STATES if state in wanted or state in values]
 
     # ------------------------------------------------------------
     # ORM
@@ -143,6 +151,18 @@ class CrmLead(models.Model):
         """Desk: mark leads as Marketing Qualified by hand."""
         self._pla_require_desk()
         self.write({"lifecycle_state": lifecycle.MQL})
+        return True
+
+    def action_disqualify(self):
+        """Desk: set aside leads that will never buy (spam, not our segment)."""
+        self._pla_require_desk()
+        self.write({"lifecycle_state": lifecycle.DISQUALIFIED})
+        return True
+
+    def action_reopen(self):
+        """Desk: bring disqualified leads back to the desk, in Inquiry."""
+        self._pla_require_desk()
+        self.write({"lifecycle_state": lifecycle.INQUIRY})
         return True
 
     def action_accept(self):

@@ -177,6 +177,32 @@ class TestLifecycle(PharmacyLeadCommon):
         events[0].write({"reason": "corrected by the head"})
         self.assertEqual(events[0].reason, "corrected by the head")
 
+    def test_disqualify_and_reopen(self):
+        lead = self._mql_lead()
+        lead.action_disqualify()
+        self.assertEqual(lead.lifecycle_state, "disqualified")
+        self.assertEqual(lead.team_id, self.desk_team)
+        lead.action_reopen()
+        self.assertEqual(lead.lifecycle_state, "inquiry")
+        accepted = self._accepted_lead().with_user(self.user_sales)
+        with self.assertRaises(AccessError):
+            accepted.action_disqualify()
+        self.assertEqual(accepted.lifecycle_state, "accepted")
+
+    def test_kanban_columns_follow_the_action(self):
+        self._mql_lead()
+        Lead = self.env["crm.lead"].with_user(self.user_desk)
+        domain = [("team_id", "=", self.desk_team.id)]
+        groups = Lead.read_group(domain, ["lifecycle_state"], ["lifecycle_state"])
+        self.assertEqual(len(groups), 9)
+        desk = Lead.with_context(pla_lifecycle_columns=["inquiry", "nurturing", "mql"])
+        groups = desk.read_group(domain, ["lifecycle_state"], ["lifecycle_state"])
+        self.assertEqual(
+            [group["lifecycle_state"] for group in groups],
+            ["inquiry", "nurturing", "mql"],
+        )
+        self.assertEqual(groups[2]["lifecycle_state_count"], 1)
+
     def test_copy_enters_the_flow_again(self):
         lead = self._mql_lead()
         copy = lead.copy()
