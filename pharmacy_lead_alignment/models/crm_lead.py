@@ -173,7 +173,8 @@ class CrmLead(models.Model):
         if not_handed:
             raise UserError(
                 self.env._(
-                    "Only handed-off leads can be accepted; “%(lead)s” is %(state)s.",
+                    "Only handed-off leads can be accepted; “%(lead)s” is in the "
+                    "state “%(state)s”.",
                     lead=not_handed[0].display_name,
                     state=not_handed[0]._pla_state_label(
                         not_handed[0].lifecycle_state
@@ -213,22 +214,30 @@ class CrmLead(models.Model):
         """
         self._pla_require_desk()
         team = self.env["crm.team"].browse(team_id).exists()
-        if not team or team.alignment_role != lifecycle.ROLE_SALES:
+        if not team:
+            raise UserError(
+                self.env._("The sales team to hand off to does not exist any more.")
+            )
+        if team.alignment_role != lifecycle.ROLE_SALES:
             raise UserError(
                 self.env._(
                     "Leads can only be handed off to a team with the role “Sales”; "
                     "“%(team)s” has another role. Choose a sales team.",
-                    team=team.display_name or team_id,
+                    team=team.display_name,
                 )
             )
         user = self.env["res.users"].browse(user_id).exists() if user_id else None
-        if user_id and (not user or user not in team.member_ids | team.user_id):
+        if user_id and not user:
+            raise UserError(
+                self.env._("The salesperson to hand off to does not exist any more.")
+            )
+        if user and user not in team.member_ids | team.user_id:
             raise UserError(
                 self.env._(
                     "%(user)s is not a member of the sales team “%(team)s”: choose "
                     "one of its members, or leave the salesperson empty for the "
                     "team to assign.",
-                    user=user.display_name if user else user_id,
+                    user=user.display_name,
                     team=team.display_name,
                 )
             )
@@ -263,7 +272,7 @@ class CrmLead(models.Model):
             raise AccessError(
                 self.env._(
                     "Only members of the Marketing Desk can qualify and hand off "
-                    "leads. Ask your Alignment Manager for the access."
+                    "leads. Ask your Alignment Manager for access."
                 )
             )
 
@@ -281,7 +290,7 @@ class CrmLead(models.Model):
         labels = dict(
             self._fields["lifecycle_state"]._description_selection(self.env)
         )
-        return labels.get(state, state or self.env._("none"))
+        return labels.get(state, state or self.env._("no state"))
 
     @api.model
     def _pla_route_new_leads(self, vals_list):
@@ -421,18 +430,23 @@ class CrmLead(models.Model):
             if old in lifecycle.RESTORABLE_FROM and new_state not in (
                 lifecycle.TRANSITIONS[old]
             ):
-                raise UserError(
-                    self.env._(
-                        "“%(lead)s” is %(from)s: restore it (or move it out of the "
-                        "won stage) instead of changing its lifecycle state to "
-                        "%(to)s; it then returns to the state it had before.",
+                if old == lifecycle.LOST:
+                    message = self.env._(
+                        "“%(lead)s” is lost: restore it instead of changing its "
+                        "lifecycle state to “%(to)s”; it then returns to the state "
+                        "it had before.",
                         lead=lead.display_name,
-                        **{
-                            "from": self._pla_state_label(old),
-                            "to": self._pla_state_label(new_state),
-                        },
+                        to=self._pla_state_label(new_state),
                     )
-                )
+                else:
+                    message = self.env._(
+                        "“%(lead)s” is won: move it out of the won stage instead "
+                        "of changing its lifecycle state to “%(to)s”; it then "
+                        "returns to the state it had before.",
+                        lead=lead.display_name,
+                        to=self._pla_state_label(new_state),
+                    )
+                raise UserError(message)
             kind = lead._pla_check_transition(
                 old, new_state, reason=reason, can_override=can_override
             )
@@ -456,24 +470,24 @@ class CrmLead(models.Model):
                 "unknown": self.env._(
                     "“%(to)s” is not a lifecycle state of a lead.", **labels
                 ),
-                "same": self.env._("The lead is already %(to)s.", **labels),
+                "same": self.env._("The lead is already in the state “%(to)s”.", **labels),
                 "not_allowed": self.env._(
-                    "A lead cannot go from %(from)s to %(to)s.", **labels
+                    "A lead cannot go from “%(from)s” to “%(to)s”.", **labels
                 ),
                 "override_manager": self.env._(
-                    "A lead cannot go from %(from)s to %(to)s: it must be "
+                    "A lead cannot go from “%(from)s” to “%(to)s”: it must be "
                     "qualified first. Only an Alignment Manager may skip "
                     "qualification, with a written reason.",
                     **labels,
                 ),
                 "override_reason": self.env._(
-                    "Moving a lead from %(from)s to %(to)s skips qualification: "
+                    "Moving a lead from “%(from)s” to “%(to)s” skips qualification: "
                     "write the reason for doing so.",
                     **labels,
                 ),
                 "restore_previous": self.env._(
-                    "A lead that is %(from)s can only return to the state it had "
-                    "before, not to %(to)s.",
+                    "A lead in the state “%(from)s” can only return to the state it "
+                    "had before, not to “%(to)s”.",
                     **labels,
                 ),
             }
@@ -631,7 +645,7 @@ class CrmLead(models.Model):
                         "“%(lead)s” is handed off but its team “%(team)s” is not a "
                         "sales team. Use Hand Off and choose the sales team.",
                         lead=lead.display_name,
-                        team=lead.team_id.display_name or self.env._("none"),
+                        team=lead.team_id.display_name or self.env._("no team"),
                     )
                 )
             codes = lifecycle.gate_violations(
@@ -650,20 +664,23 @@ class CrmLead(models.Model):
             }
             messages = {
                 "sales_team": self.env._(
-                    "“%(lead)s” is %(state)s and stays in the lead desk until it "
+                    "“%(lead)s” is in the state “%(state)s” and stays in the lead desk "
+                    "until it "
                     "is handed off: it cannot be given to the sales team "
                     "“%(team)s”. Qualify it and use Hand Off.",
                     **params,
                 ),
                 "salesperson": self.env._(
-                    "“%(lead)s” is %(state)s and stays in the lead desk until it "
+                    "“%(lead)s” is in the state “%(state)s” and stays in the lead desk "
+                    "until it "
                     "is handed off: %(user)s is not a member of the Marketing "
                     "Desk and cannot be its salesperson. Qualify it and use Hand "
                     "Off to give it to sales.",
                     **params,
                 ),
                 "opportunity": self.env._(
-                    "“%(lead)s” is %(state)s and cannot become an opportunity "
+                    "“%(lead)s” is in the state “%(state)s” and cannot become an "
+                    "opportunity "
                     "before sales accept it. Qualify it and hand it off first.",
                     **params,
                 ),

@@ -33,7 +33,7 @@ class PharmacyLeadEvent(models.Model):
     reason = fields.Text()
     is_override = fields.Boolean(
         string="Override",
-        help="Forced by an Alignment Manager outside the normal waterfall.",
+        help="Forced by an Alignment Manager, skipping the usual qualification.",
     )
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company

@@ -25,8 +25,8 @@ class ResCompany(models.Model):
                 raise ValidationError(
                     self.env._(
                         "The lead desk of %(company)s must be a team with the "
-                        "role “Lead Desk”; “%(team)s” has none. Set the role on "
-                        "the team first.",
+                        "role “Lead Desk”; “%(team)s” has another role. Set the "
+                        "role on the team first.",
                         company=company.display_name,
                         team=team.display_name,
                     )

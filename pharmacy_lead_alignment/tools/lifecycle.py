@@ -50,7 +50,7 @@ RESTORABLE_FROM = (WON, LOST)
 ROLE_MARKETING = "marketing"
 ROLE_SALES = "sales"
 ROLE_SELECTION = [
-    (ROLE_MARKETING, "Lead Desk (marketing)"),
+    (ROLE_MARKETING, "Lead Desk"),
     (ROLE_SALES, "Sales"),
 ]
 
