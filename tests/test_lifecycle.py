@@ -163,9 +163,12 @@ def test_initial_state():
 
 
 def test_gate_violations():
-    assert L.gate_violations(
-        "inquiry", team_role="marketing", user_is_desk=True, is_opportunity=False
-    ) == []
+    assert (
+        L.gate_violations(
+            "inquiry", team_role="marketing", user_is_desk=True, is_opportunity=False
+        )
+        == []
+    )
     assert L.gate_violations(
         "nurturing", team_role="sales", user_is_desk=False, is_opportunity=True
     ) == ["sales_team", "salesperson", "opportunity"]
@@ -173,9 +176,12 @@ def test_gate_violations():
         "disqualified", team_role="marketing", user_is_desk=None, is_opportunity=True
     ) == ["opportunity"]
     for state in ("handed_off", "accepted", "opportunity", "won", "lost"):
-        assert L.gate_violations(
-            state, team_role="sales", user_is_desk=False, is_opportunity=True
-        ) == []
+        assert (
+            L.gate_violations(
+                state, team_role="sales", user_is_desk=False, is_opportunity=True
+            )
+            == []
+        )
 
 
 def test_outcome():

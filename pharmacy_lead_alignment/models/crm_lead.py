@@ -53,8 +53,10 @@ class CrmLead(models.Model):
     def _compute_team_id(self):
         """A desk lead keeps its desk team when the desk reassigns it."""
         desk_leads = self.filtered(
-            lambda lead: lead.lifecycle_state in lifecycle.GATED_STATES
-            and lead.team_id.alignment_role == lifecycle.ROLE_MARKETING
+            lambda lead: (
+                lead.lifecycle_state in lifecycle.GATED_STATES
+                and lead.team_id.alignment_role == lifecycle.ROLE_MARKETING
+            )
         )
         return super(CrmLead, self - desk_leads)._compute_team_id()
 
@@ -64,7 +66,9 @@ class CrmLead(models.Model):
         wanted = self.env.context.get("pla_lifecycle_columns")
         if not wanted:
             return list(lifecycle.STATES)
-        return [state for state in lifecycle.STATES if state in wanted or state in values]
+        return [
+            state for state in lifecycle.STATES if state in wanted or state in values
+        ]
 
     # ------------------------------------------------------------
     # ORM
@@ -88,8 +92,9 @@ class CrmLead(models.Model):
             )
         converting = (
             self.filtered(
-                lambda lead: lead.lifecycle_state
-                in (lifecycle.HANDED_OFF, lifecycle.ACCEPTED)
+                lambda lead: (
+                    lead.lifecycle_state in (lifecycle.HANDED_OFF, lifecycle.ACCEPTED)
+                )
             )
             if vals.get("type") == "opportunity" and "lifecycle_state" not in vals
             else self.browse()
@@ -176,9 +181,7 @@ class CrmLead(models.Model):
                     "Only handed-off leads can be accepted; “%(lead)s” is in the "
                     "state “%(state)s”.",
                     lead=not_handed[0].display_name,
-                    state=not_handed[0]._pla_state_label(
-                        not_handed[0].lifecycle_state
-                    ),
+                    state=not_handed[0]._pla_state_label(not_handed[0].lifecycle_state),
                 )
             )
         self.write({"lifecycle_state": lifecycle.ACCEPTED})
@@ -287,9 +290,7 @@ class CrmLead(models.Model):
         )
 
     def _pla_state_label(self, state):
-        labels = dict(
-            self._fields["lifecycle_state"]._description_selection(self.env)
-        )
+        labels = dict(self._fields["lifecycle_state"]._description_selection(self.env))
         return labels.get(state, state or self.env._("no state"))
 
     @api.model
@@ -364,7 +365,9 @@ class CrmLead(models.Model):
             default_uid = self.env.context.get("default_user_id", self.env.uid)
             user = self.env["res.users"].browse(default_uid)
             vals["user_id"] = (
-                user.id if user and not self.env.su and self._pla_is_desk(user) else False
+                user.id
+                if user and not self.env.su and self._pla_is_desk(user)
+                else False
             )
         elif self.env.su and vals["user_id"]:
             user = self.env["res.users"].browse(vals["user_id"])
@@ -406,6 +409,7 @@ class CrmLead(models.Model):
         self._pla_log_events(
             [(lead, False, lead.lifecycle_state, False, False) for lead in entered]
         )
+        return entered
 
     def _pla_prepare_transition(self, new_state, reason=False):
         """Check a requested state change for every lead of ``self``.
@@ -427,8 +431,9 @@ class CrmLead(models.Model):
                         lead=lead.display_name,
                     )
                 )
-            if old in lifecycle.RESTORABLE_FROM and new_state not in (
-                lifecycle.TRANSITIONS[old]
+            if (
+                old in lifecycle.RESTORABLE_FROM
+                and new_state not in (lifecycle.TRANSITIONS[old])
             ):
                 if old == lifecycle.LOST:
                     message = self.env._(
@@ -456,7 +461,9 @@ class CrmLead(models.Model):
             self._pla_require_desk()
         return events
 
-    def _pla_check_transition(self, old, new, reason=False, can_override=False, previous=None):
+    def _pla_check_transition(
+        self, old, new, reason=False, can_override=False, previous=None
+    ):
         try:
             return lifecycle.check_transition(
                 old, new, reason=reason, can_override=can_override, previous=previous
@@ -470,7 +477,9 @@ class CrmLead(models.Model):
                 "unknown": self.env._(
                     "“%(to)s” is not a lifecycle state of a lead.", **labels
                 ),
-                "same": self.env._("The lead is already in the state “%(to)s”.", **labels),
+                "same": self.env._(
+                    "The lead is already in the state “%(to)s”.", **labels
+                ),
                 "not_allowed": self.env._(
                     "A lead cannot go from “%(from)s” to “%(to)s”.", **labels
                 ),
@@ -540,6 +549,7 @@ class CrmLead(models.Model):
             leads = self.browse([event[0].id for event in events])
             super(CrmLead, leads).write({"lifecycle_state": new_state})
             self._pla_log_events(events)
+        return True
 
     def _pla_apply_side_effects(self, new_state):
         """Keep Odoo's own won / lost / opportunity in step with a state that

@@ -18,8 +18,10 @@ class CrmTeam(models.Model):
 
     @api.constrains("alignment_role", "company_id")
     def _check_alignment_role(self):
-        desk_of = self.env["res.company"].sudo().search(
-            [("lead_desk_team_id", "in", self.ids)]
+        desk_of = (
+            self.env["res.company"]
+            .sudo()
+            .search([("lead_desk_team_id", "in", self.ids)])
         )
         for company in desk_of:
             team = company.lead_desk_team_id

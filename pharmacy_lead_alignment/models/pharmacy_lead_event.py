@@ -18,7 +18,6 @@ class PharmacyLeadEvent(models.Model):
 
     lead_id = fields.Many2one(
         "crm.lead",
-        string="Lead",
         required=True,
         index=True,
         ondelete="cascade",

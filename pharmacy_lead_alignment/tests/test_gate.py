@@ -19,9 +19,7 @@ Hello, can you deliver insulin to my home every month?
 @tagged("post_install", "-at_install", "pla_lifecycle", "pla_gate")
 class TestGateArrival(PharmacyLeadCommon):
     def test_mail_gateway_lead_lands_in_desk(self):
-        lead_id = self.env["mail.thread"].message_process(
-            "crm.lead", MAIL.format(n=1)
-        )
+        lead_id = self.env["mail.thread"].message_process("crm.lead", MAIL.format(n=1))
         lead = self.env["crm.lead"].browse(lead_id)
         self.assertEqual(lead.team_id, self.desk_team)
         self.assertEqual(lead.lifecycle_state, "inquiry")
@@ -36,8 +34,12 @@ class TestGateArrival(PharmacyLeadCommon):
 
     def test_automation_pushing_into_sales_team_is_rerouted(self):
         lead = self.env["crm.lead"].create(
-            {"name": "Alias of the sales team", "team_id": self.sales_team.id,
-             "user_id": self.user_sales.id, "type": "opportunity"}
+            {
+                "name": "Alias of the sales team",
+                "team_id": self.sales_team.id,
+                "user_id": self.user_sales.id,
+                "type": "opportunity",
+            }
         )
         self.assertEqual(lead.team_id, self.desk_team)
         self.assertEqual(lead.lifecycle_state, "inquiry")
@@ -150,7 +152,9 @@ class TestGateWrite(PharmacyLeadCommon):
         wizard = Form(
             self.env["crm.lead2opportunity.partner"]
             .with_user(self.user_manager)
-            .with_context(active_model="crm.lead", active_id=lead.id, active_ids=lead.ids)
+            .with_context(
+                active_model="crm.lead", active_id=lead.id, active_ids=lead.ids
+            )
         )
         wizard.name = "convert"
         wizard.action = "nothing"
@@ -161,7 +165,9 @@ class TestGateWrite(PharmacyLeadCommon):
         mass = Form(
             self.env["crm.lead2opportunity.partner.mass"]
             .with_user(self.user_manager)
-            .with_context(active_model="crm.lead", active_ids=lead.ids, active_id=lead.id)
+            .with_context(
+                active_model="crm.lead", active_ids=lead.ids, active_id=lead.id
+            )
         )
         mass.action = "nothing"
         mass.team_id = self.sales_team
@@ -172,7 +178,9 @@ class TestGateWrite(PharmacyLeadCommon):
 
     def test_no_merge_of_desk_leads_into_sales_leads(self):
         desk = self._mql_lead(name="Duplicate clinic", email_from="dup@example.com")
-        accepted = self._accepted_lead(name="Duplicate clinic", email_from="dup@example.com")
+        accepted = self._accepted_lead(
+            name="Duplicate clinic", email_from="dup@example.com"
+        )
         leads = (desk | accepted).with_user(self.user_manager)
         merge = Form(
             self.env["crm.merge.opportunity"]
@@ -225,8 +233,11 @@ class TestHandoff(PharmacyLeadCommon):
         with self.assertRaisesRegex(UserError, "not a member"):
             lead.handoff_to(self.sales_team.id, user_id=self.user_desk_2.id)
         foreign = self.env["crm.team"].create(
-            {"name": "Foreign sales", "alignment_role": "sales",
-             "company_id": self.other_company.id}
+            {
+                "name": "Foreign sales",
+                "alignment_role": "sales",
+                "company_id": self.other_company.id,
+            }
         )
         with self.assertRaisesRegex(UserError, "company"):
             lead.handoff_to(foreign.id)

@@ -67,7 +67,9 @@ class TestLifecycle(PharmacyLeadCommon):
         wizard = Form(
             self.env["crm.lead2opportunity.partner"]
             .with_user(self.user_sales)
-            .with_context(active_model="crm.lead", active_id=lead.id, active_ids=lead.ids)
+            .with_context(
+                active_model="crm.lead", active_id=lead.id, active_ids=lead.ids
+            )
         )
         wizard.name = "convert"
         wizard.action = "nothing"

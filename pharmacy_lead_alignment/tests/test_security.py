@@ -9,9 +9,7 @@ from .common import PharmacyLeadCommon
 class TestSecurity(PharmacyLeadCommon):
     def test_record_rule_hides_desk_leads_from_sales_by_every_path(self):
         desk_leads = (
-            self._desk_lead()
-            | self._mql_lead()
-            | self._desk_lead(name="Nurtured")
+            self._desk_lead() | self._mql_lead() | self._desk_lead(name="Nurtured")
         )
         desk_leads[2].write({"lifecycle_state": "nurturing"})
         disqualified = self._desk_lead(name="Spam")
@@ -126,7 +124,10 @@ class TestQueryBudget(PharmacyLeadCommon):
         )
         stock_many = self._count(
             lambda: Plain.create(
-                [{"name": f"lead {i}", "team_id": self.plain_team.id} for i in range(40)]
+                [
+                    {"name": f"lead {i}", "team_id": self.plain_team.id}
+                    for i in range(40)
+                ]
             )
         )
         self.assertLessEqual(
@@ -137,8 +138,10 @@ class TestQueryBudget(PharmacyLeadCommon):
         )
 
     def test_hand_off_of_a_batch_is_not_per_lead(self):
-        leads = self.env["crm.lead"].with_user(self.user_desk).create(
-            [{"name": f"lead {i}"} for i in range(30)]
+        leads = (
+            self.env["crm.lead"]
+            .with_user(self.user_desk)
+            .create([{"name": f"lead {i}"} for i in range(30)])
         )
         leads.action_qualify()
         single = leads[:1]

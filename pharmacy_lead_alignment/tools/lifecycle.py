@@ -176,9 +176,13 @@ def gate_violations(state, *, team_role, user_is_desk, is_opportunity):
     :return: a list of codes among ``sales_team``, ``salesperson`` and
         ``opportunity`` (empty when the lead may stay as it is)
 
-    >>> gate_violations("mql", team_role="sales", user_is_desk=None, is_opportunity=False)
+    >>> gate_violations(
+    ...     "mql", team_role="sales", user_is_desk=None, is_opportunity=False
+    ... )
     ['sales_team']
-    >>> gate_violations("accepted", team_role="sales", user_is_desk=False, is_opportunity=True)
+    >>> gate_violations(
+    ...     "accepted", team_role="sales", user_is_desk=False, is_opportunity=True
+    ... )
     []
     """
     if state not in GATED_STATES:

@@ -10,10 +10,8 @@ class CrmLeadHandoff(models.TransientModel):
     _name = "crm.lead.handoff"
     _description = "Hand Off Leads to Sales"
 
-    lead_ids = fields.Many2many("crm.lead", string="Leads", required=True)
-    company_id = fields.Many2one(
-        "res.company", compute="_compute_company_id", string="Company"
-    )
+    lead_ids = fields.Many2many("crm.lead", required=True)
+    company_id = fields.Many2one("res.company", compute="_compute_company_id")
     team_id = fields.Many2one(
         "crm.team",
         string="Sales Team",
