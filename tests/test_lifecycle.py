@@ -2,25 +2,16 @@
 """Plain pytest of the lifecycle rules (no Odoo needed)."""
 
 import doctest
-import importlib.util
-import pathlib
 
 import pytest
+from conftest import TOOLS, load_tool
 
-_PATH = (
-    pathlib.Path(__file__).resolve().parents[1]
-    / "pharmacy_lead_alignment"
-    / "tools"
-    / "lifecycle.py"
-)
-_SPEC = importlib.util.spec_from_file_location("pla_lifecycle", _PATH)
-lifecycle = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(lifecycle)
+lifecycle = load_tool("lifecycle")
 L = lifecycle
 
 
 def test_tools_module_does_not_import_odoo():
-    source = _PATH.read_text()
+    source = (TOOLS / "lifecycle.py").read_text()
     assert "import odoo" not in source and "from odoo" not in source
 
 
