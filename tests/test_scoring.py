@@ -103,6 +103,14 @@ def test_mql_move(state, score, grade, expected):
     assert S.mql_move(state, score, grade, 50, "c") == expected
 
 
+def test_mql_demotion_only_when_the_score_falls():
+    assert S.mql_move("mql", 40, "b", 50, "c", previous_score=55) == "nurturing"
+    assert S.mql_move("mql", 40, "b", 50, "c", previous_score=50) == "nurturing"
+    # qualified by hand below the threshold: the desk's decision stands
+    assert S.mql_move("mql", 40, "b", 50, "c", previous_score=40) is None
+    assert S.mql_move("mql", 45, "b", 50, "c", previous_score=30) is None
+
+
 @pytest.mark.parametrize(
     ("args", "code"),
     [

@@ -1,11 +1,23 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import json
+import logging
 from collections import defaultdict
+from datetime import date, datetime
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL, split_every
 
-from ..tools import lifecycle
+from ..tools import lifecycle, scoring
 from ..tools.lifecycle import LifecycleError
+from .pharmacy_scoring_rule import (
+    CATEGORY_ENGAGEMENT,
+    TRIGGER_ACTIVITY,
+    TRIGGER_CUSTOM,
+    TRIGGER_EMAIL,
+)
+
+_logger = logging.getLogger(__name__)
 
 GROUP_DESK = "pharmacy_lead_alignment.group_alignment_desk"
 GROUP_MANAGER = "pharmacy_lead_alignment.group_alignment_manager"
@@ -17,6 +29,13 @@ GATE_FIELDS = ("team_id", "user_id", "type", "lifecycle_state", "company_id")
 OUTCOME_FIELDS = ("stage_id", "active", "probability")
 #: Context key carrying the written reason of a transition (hand-off override…).
 REASON_KEY = "pla_transition_reason"
+#: Leads scored per SQL batch (one query per fit rule per batch).
+SCORING_BATCH = 2000
+#: Up to this many leads, a rule or threshold change re-scores at once;
+#: above, the daily scoring action is triggered to do it in batches.
+SYNC_RESCORE_LIMIT = 2000
+#: How many reasons the kanban card shows on hover.
+REASONS_SHOWN = 3
 
 
 class CrmLead(models.Model):
@@ -40,14 +59,78 @@ class CrmLead(models.Model):
         help="Marketing: the lead came through the lead desk.\n"
         "Sales: a sales user created it directly in a sales team.",
     )
-    alignment_role = fields.Selection(related="team_id.alignment_role")
+    alignment_role = fields.Selection(related="team_id.alignment_role", tracking=False)
     lifecycle_event_ids = fields.One2many(
         "pharmacy.lead.event", "lead_id", string="Lifecycle Events", readonly=True
     )
+    pharmacy_segment = fields.Selection(
+        scoring.SEGMENT_SELECTION,
+        string="Segment",
+        index=True,
+        tracking=True,
+        help="Who the lead is for the pharmacy; fit rules usually score it.",
+    )
+    fit_score = fields.Integer(
+        readonly=True,
+        copy=False,
+        help="Sum of the points of the fit rules this lead matches.",
+    )
+    engagement_score = fields.Integer(
+        readonly=True,
+        copy=False,
+        help="Points of what the lead did, each halved every half-life.",
+    )
+    lead_score = fields.Integer(
+        string="Score",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="Fit + engagement; the MQL threshold applies to it.",
+    )
+    lead_grade = fields.Selection(
+        scoring.GRADE_SELECTION,
+        string="Grade",
+        readonly=True,
+        copy=False,
+        index=True,
+        tracking=True,
+        help="From the fit score alone: A (best) to D.",
+    )
+    score_rule_ids = fields.Many2many(
+        "pharmacy.scoring.rule",
+        "crm_lead_scoring_rule_rel",
+        "lead_id",
+        "rule_id",
+        string="Matched Fit Rules",
+        readonly=True,
+        copy=False,
+    )
+    engagement_ids = fields.One2many(
+        "pharmacy.lead.engagement", "lead_id", string="Engagement", readonly=True
+    )
+    score_reason_data = fields.Char(readonly=True, copy=False)
+    score_summary = fields.Char(
+        string="Top Reasons",
+        compute="_compute_score_summary",
+        help="The rules that weigh most in the score.",
+    )
+    score_date = fields.Date(string="Scored On", readonly=True, copy=False, index=True)
 
     # ------------------------------------------------------------
     # COMPUTES
     # ------------------------------------------------------------
+
+    @api.depends("score_reason_data")
+    @api.depends_context("lang")
+    def _compute_score_summary(self):
+        names = self.env["pharmacy.scoring.rule"]._pla_rule_names(
+            self.env.lang or "en_US"
+        )
+        for lead in self:
+            reasons = json.loads(lead.score_reason_data or "[]")
+            lead.score_summary = " · ".join(
+                f"{names.get(rule_id, '?')} {points:+d}" for rule_id, points in reasons
+            )
 
     @api.depends("user_id", "type")
     def _compute_team_id(self):
@@ -76,10 +159,12 @@ class CrmLead(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        vals_list = [dict(vals) for vals in vals_list]  # never alter the caller's
         self._pla_route_new_leads(vals_list)
         leads = super().create(vals_list)
         leads._pla_enter_flow(initial=True)
         leads._pla_check_gate()
+        leads._pla_rescore(in_memory=True, new=True)
         return leads
 
     def write(self, vals):
@@ -123,6 +208,8 @@ class CrmLead(models.Model):
             outside._pla_enter_flow()
         if any(fname in vals for fname in GATE_FIELDS):
             self._pla_check_gate()
+        if outside or self._pla_fit_fields_touched(vals):
+            self._pla_rescore(in_memory=True)
         return result
 
     def _merge_opportunity(
@@ -696,3 +783,451 @@ class CrmLead(models.Model):
                 ),
             }
             raise UserError(messages[codes[0]])
+
+    # ------------------------------------------------------------
+    # SCORING
+    # ------------------------------------------------------------
+
+    def _pla_fit_fields_touched(self, vals):
+        """Whether ``vals`` writes a field that a fit rule of these leads reads."""
+        if not any(fname in vals for fname in self._fields):
+            return False
+        Rule = self.env["pharmacy.scoring.rule"]
+        company_ids = {lead.company_id.id or self.env.company.id for lead in self}
+        read = set()
+        for company_id in company_ids:
+            read |= Rule._pla_fit_fields(company_id)
+        return bool(read.intersection(vals))
+
+    def _pla_rescore(self, in_memory=False, new=False):
+        """Score leads of the flow and apply the automatic MQL moves.
+
+        Per company and batch: one query per fit rule (or none, evaluated in
+        memory for small sets already in cache), one for the engagement
+        events, then writes of only what changed.
+
+        :param in_memory: evaluate rule domains on the cached records
+        :param new: the leads were just created (no engagement yet)
+        :return: the leads whose score or grade changed
+        """
+        leads = self.filtered(lambda lead: lead.lifecycle_state and lead.active)
+        changed = self.browse()
+        if not leads:
+            return changed
+        today = fields.Date.context_today(self)
+        by_company = defaultdict(list)
+        for lead in leads:
+            by_company[lead.company_id.id or self.env.company.id].append(lead.id)
+        for company_id, lead_ids in by_company.items():
+            company = self.env["res.company"].browse(company_id)
+            for batch_ids in split_every(SCORING_BATCH, lead_ids):
+                batch = self.browse(batch_ids)
+                changed |= batch._pla_rescore_batch(company, today, in_memory, new)
+        return changed
+
+    def _pla_rescore_batch(self, company, today, in_memory, new):
+        settings = company.sudo()._pla_scoring_settings()
+        rules = self.env["pharmacy.scoring.rule"]._pla_fit_rules_data(company.id)
+        matched = self._pla_match_rules(rules, in_memory)
+        engagement = {} if new else self._pla_engagement_by_lead(today)
+        points_of = {rule_id: points for rule_id, _domain, points in rules}
+        rows, rule_links, grade_moves = [], {}, defaultdict(lambda: self.browse())
+        previous_scores = {lead.id: lead.lead_score for lead in self}
+        for lead in self:
+            fit_ids = matched.get(lead.id, [])
+            fit = sum(points_of[rule_id] for rule_id in fit_ids)
+            events = engagement.get(lead.id, [])
+            eng = scoring.engagement_score(
+                [(points, age) for _rule, points, age in events],
+                settings["half_life"],
+            )
+            grade = scoring.grade(
+                fit, settings["grade_a"], settings["grade_b"], settings["grade_c"]
+            )
+            reasons = self._pla_reasons(fit_ids, points_of, events, settings)
+            values = (fit, eng, fit + eng, reasons)
+            current = (
+                lead.fit_score,
+                lead.engagement_score,
+                lead.lead_score,
+                lead.score_reason_data or "[]",
+            )
+            grade_changed = grade != lead.lead_grade
+            if (
+                values != current
+                or lead.score_date != today
+                or (grade_changed and not lead.lead_grade)
+            ):
+                rows.append((lead.id, *values, grade, today))
+            if grade_changed and lead.lead_grade:
+                grade_moves[grade] |= lead
+            if set(fit_ids) != set(lead.score_rule_ids.ids):
+                rule_links[lead.id] = fit_ids
+        self._pla_write_scores(rows, rule_links)
+        for grade, leads in grade_moves.items():
+            leads.write({"lead_grade": grade})
+        self._pla_apply_mql_moves(settings, previous_scores)
+        changed_ids = {row[0] for row in rows} | set(rule_links)
+        changed_ids |= {lead.id for leads in grade_moves.values() for lead in leads}
+        return self.browse([lead.id for lead in self if lead.id in changed_ids])
+
+    def _pla_match_rules(self, rules, in_memory):
+        """``{lead_id: [rule_id, …]}``: one search per rule, on this batch."""
+        matched = defaultdict(list)
+        Lead = self.sudo().with_context(active_test=False)
+        for rule_id, domain, _points in rules:
+            if in_memory:
+                hits = self.sudo().filtered_domain(list(domain)).ids
+            else:
+                hits = Lead.search(list(domain) + [("id", "in", self.ids)]).ids
+            for lead_id in hits:
+                matched[lead_id].append(rule_id)
+        return matched
+
+    def _pla_engagement_by_lead(self, today):
+        """``{lead_id: [(rule_id, points, age_days), …]}`` in one query."""
+        rows = (
+            self.env["pharmacy.lead.engagement"]
+            .sudo()
+            .search_read(
+                [("lead_id", "in", self.ids)], ["lead_id", "rule_id", "points", "date"]
+            )
+        )
+        result = defaultdict(list)
+        for row in rows:
+            age = (today - row["date"].date()).days
+            result[row["lead_id"][0]].append((row["rule_id"][0], row["points"], age))
+        return result
+
+    @api.model
+    def _pla_reasons(self, fit_ids, points_of, events, settings):
+        """The heaviest rules behind a score, as stored JSON."""
+        items = [(rule_id, points_of[rule_id]) for rule_id in fit_ids]
+        by_rule = defaultdict(float)
+        for rule_id, points, age in events:
+            by_rule[rule_id] += scoring.decayed(points, age, settings["half_life"])
+        items += [
+            (rule_id, scoring.round_half_up(points))
+            for rule_id, points in by_rule.items()
+            if scoring.round_half_up(points)
+        ]
+        return json.dumps(scoring.top_reasons(items, REASONS_SHOWN))
+
+    def _pla_write_scores(self, rows, rule_links):
+        """Write scores in a few set-based statements (no per-lead UPDATE)."""
+        fnames = [
+            "fit_score",
+            "engagement_score",
+            "lead_score",
+            "score_reason_data",
+            "lead_grade",
+            "score_date",
+        ]
+        self.flush_recordset(fnames + ["score_rule_ids"])
+        cr = self.env.cr
+        for chunk in split_every(1000, rows):
+            values = SQL(", ").join(
+                SQL(
+                    "(%s::int, %s::int, %s::int, %s::int, %s::varchar, %s::varchar,"
+                    " %s::date)",
+                    *row,
+                )
+                for row in chunk
+            )
+            cr.execute(
+                SQL(
+                    "UPDATE crm_lead AS lead SET fit_score = v.fit,"
+                    " engagement_score = v.eng, lead_score = v.score,"
+                    " score_reason_data = v.reasons,"
+                    " lead_grade = COALESCE(lead.lead_grade, v.grade),"
+                    " score_date = v.scored"
+                    " FROM (VALUES %s)"
+                    " AS v(id, fit, eng, score, reasons, grade, scored)"
+                    " WHERE lead.id = v.id",
+                    values,
+                )
+            )
+        if rule_links:
+            lead_ids = list(rule_links)
+            cr.execute(
+                SQL(
+                    "DELETE FROM crm_lead_scoring_rule_rel WHERE lead_id = ANY(%s)",
+                    lead_ids,
+                )
+            )
+            pairs = [(lid, rid) for lid, rids in rule_links.items() for rid in rids]
+            if pairs:
+                cr.execute(
+                    SQL(
+                        "INSERT INTO crm_lead_scoring_rule_rel (lead_id, rule_id)"
+                        " SELECT * FROM unnest(%s::int[], %s::int[])"
+                        " ON CONFLICT DO NOTHING",
+                        [pair[0] for pair in pairs],
+                        [pair[1] for pair in pairs],
+                    )
+                )
+        if rows or rule_links:
+            self.invalidate_recordset(fnames + ["score_rule_ids", "score_summary"])
+
+    def _pla_apply_mql_moves(self, settings, previous_scores):
+        """Qualify leads that reached the threshold; send back MQLs that
+        fell below it. Logged like every transition."""
+        moves = defaultdict(lambda: self.browse())
+        for lead in self:
+            target = scoring.mql_move(
+                lead.lifecycle_state,
+                lead.lead_score,
+                lead.lead_grade,
+                settings["mql_threshold"],
+                settings["mql_min_grade"],
+                previous_score=previous_scores.get(lead.id),
+            )
+            if target:
+                moves[target] |= lead
+        if moves.get(lifecycle.MQL):
+            qualified = moves[lifecycle.MQL]
+            qualified._pla_apply_transition(
+                lifecycle.MQL, reason=self.env._("Score reached the MQL threshold")
+            )
+            qualified._pla_schedule_ready_activity()
+        if moves.get(lifecycle.NURTURING):
+            moves[lifecycle.NURTURING]._pla_apply_transition(
+                lifecycle.NURTURING,
+                reason=self.env._("Score fell below the MQL threshold"),
+            )
+
+    def _pla_schedule_ready_activity(self):
+        """Give the desk a "Ready for hand-off" activity per newly qualified
+        lead, created in one batch."""
+        activity_type = self.env.ref(
+            "pharmacy_lead_alignment.mail_activity_type_ready_handoff",
+            raise_if_not_found=False,
+        )
+        if not activity_type:
+            return self.env["mail.activity"]
+        model_id = self.env["ir.model"]._get_id(self._name)
+        deadline = activity_type._get_date_deadline()
+        vals_list = []
+        for lead in self:
+            user = lead.user_id or lead.team_id.user_id or lead.team_id.member_ids[:1]
+            if not user:
+                continue
+            vals_list.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": lead.id,
+                    "activity_type_id": activity_type.id,
+                    "summary": activity_type.summary,
+                    "note": self.env._(
+                        "Score %(score)s, grade %(grade)s: ready to hand off to sales.",
+                        score=lead.lead_score,
+                        grade=(lead.lead_grade or "").upper(),
+                    ),
+                    "user_id": user.id,
+                    "date_deadline": deadline,
+                }
+            )
+        return self.env["mail.activity"].sudo().create(vals_list)
+
+    @api.model
+    def _pla_rescore_companies(self, companies):
+        """Re-score the open leads of ``companies`` after a settings or rule
+        change: at once when few, else through the scoring action."""
+        domain = [
+            ("lifecycle_state", "!=", False),
+            ("company_id", "in", companies.ids + [False]),
+        ]
+        Lead = self.sudo().with_context(active_test=True)
+        count = Lead.search_count(domain)
+        if not count:
+            return
+        if count <= SYNC_RESCORE_LIMIT:
+            Lead.search(domain)._pla_rescore()
+            return
+        self.env.cr.execute(
+            SQL(
+                "UPDATE crm_lead SET score_date = NULL WHERE id IN %s",
+                tuple(Lead._search(domain)),
+            )
+        )
+        self.invalidate_model(["score_date"])
+        self.env.ref("pharmacy_lead_alignment.ir_cron_rescore_leads")._trigger()
+
+    @api.model
+    def _cron_rescore_leads(self, batch_size=SCORING_BATCH):
+        """Daily: decay engagement and re-score every open lead of the flow.
+
+        Works in batches with ``ir.cron`` progress; a lead scored today is
+        not scored again, so running twice changes nothing twice. A batch
+        that fails is retried lead by lead and a failing lead is logged on
+        its chatter, without stopping the others.
+        """
+        today = fields.Date.context_today(self)
+        domain = [
+            ("lifecycle_state", "!=", False),
+            "|",
+            ("score_date", "=", False),
+            ("score_date", "<", today),
+        ]
+        Lead = self.sudo().with_context(active_test=True, tracking_disable=False)
+        leads = Lead.search(domain, limit=batch_size, order="id")
+        if not leads:
+            self.env["ir.cron"]._notify_progress(done=0, remaining=0)
+            return True
+        try:
+            with self.env.cr.savepoint():
+                leads._pla_rescore()
+        except Exception:  # noqa: BLE001 - one bad lead must not stop the rest
+            _logger.warning("Lead scoring batch failed; retrying lead by lead")
+            for lead in leads:
+                lead._pla_rescore_one_safely(today)
+        remaining = Lead.search_count(domain)
+        self.env["ir.cron"]._notify_progress(done=len(leads), remaining=remaining)
+        return True
+
+    def _pla_rescore_one_safely(self, today):
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                self._pla_rescore()
+        except Exception as error:  # noqa: BLE001
+            _logger.exception("Lead %s could not be scored", self.id)
+            self.env.cr.execute(
+                SQL("UPDATE crm_lead SET score_date = %s WHERE id = %s", today, self.id)
+            )
+            self.invalidate_recordset(["score_date"])
+            self.message_post(
+                body=self.env._(
+                    "The daily lead scoring skipped this lead: %(error)s",
+                    error=str(error),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+
+    # ------------------------------------------------------------
+    # ENGAGEMENT SIGNALS
+    # ------------------------------------------------------------
+
+    def action_log_engagement(self, code, date=None, note=None):
+        """Log a custom engagement signal on leads, for integrations (RPC).
+
+        :param str code: the code of an active engagement rule of the lead's
+            company, e.g. ``price_list_request``
+        :param date: when it happened (datetime or ISO string), default now
+        :param str note: free text kept on the event
+        :return: ids of the created engagement events
+        """
+        self.check_access("write")
+        when = self._pla_parse_signal_date(date)
+        Rule = self.env["pharmacy.scoring.rule"].sudo()
+        vals_list = []
+        for lead in self:
+            rule = Rule.search(
+                [
+                    ("category", "=", CATEGORY_ENGAGEMENT),
+                    ("trigger", "=", TRIGGER_CUSTOM),
+                    ("code", "=", code),
+                    ("company_id", "in", [lead.company_id.id, False]),
+                ],
+                limit=1,
+            )
+            if not rule:
+                known = Rule.search(
+                    [
+                        ("category", "=", CATEGORY_ENGAGEMENT),
+                        ("trigger", "=", TRIGGER_CUSTOM),
+                        ("company_id", "in", [lead.company_id.id, False]),
+                    ]
+                ).mapped("code")
+                raise UserError(
+                    self.env._(
+                        "Unknown engagement signal “%(code)s” for “%(lead)s”. "
+                        "Known codes: %(known)s. Add an engagement rule with this "
+                        "code in CRM › Configuration › Lead Scoring Rules.",
+                        code=code,
+                        lead=lead.display_name,
+                        known=", ".join(sorted(known)) or self.env._("none yet"),
+                    )
+                )
+            if not lead.lifecycle_state:
+                continue
+            vals_list.append(lead._pla_engagement_vals(rule, when, note))
+        events = self.env["pharmacy.lead.engagement"].sudo().create(vals_list)
+        return events.ids
+
+    @api.model
+    def _pla_parse_signal_date(self, value):
+        if not value:
+            return fields.Datetime.now()
+        if isinstance(value, datetime):
+            return value
+        if isinstance(value, date):
+            return datetime.combine(value, datetime.min.time())
+        try:
+            return fields.Datetime.to_datetime(value)
+        except ValueError as error:
+            raise UserError(
+                self.env._(
+                    "“%(value)s” is not a date: send it as YYYY-MM-DD or "
+                    "YYYY-MM-DD HH:MM:SS.",
+                    value=value,
+                )
+            ) from error
+
+    def _pla_engagement_vals(self, rule, when, note=False, source=False):
+        self.ensure_one()
+        return {
+            "lead_id": self.id,
+            "rule_id": rule.id,
+            "points": rule.points,
+            "date": when,
+            "note": note or False,
+            "source_ref": source or False,
+            "company_id": (self.company_id or self.env.company).id,
+        }
+
+    def _pla_log_trigger(self, trigger, note=False, source=False, activity_type=None):
+        """Engagement events for a built-in trigger, in one ``create``."""
+        leads = self.filtered("lifecycle_state")
+        if not leads:
+            return self.env["pharmacy.lead.engagement"]
+        domain = [
+            ("category", "=", CATEGORY_ENGAGEMENT),
+            ("trigger", "=", trigger),
+        ]
+        if activity_type:
+            domain.append(("activity_type_id", "=", activity_type))
+        rules = self.env["pharmacy.scoring.rule"].sudo().search(domain)
+        now = fields.Datetime.now()
+        vals_list = [
+            lead._pla_engagement_vals(rule, now, note, source)
+            for lead in leads
+            for rule in rules
+            if rule.company_id in (lead.company_id, self.env["res.company"])
+        ]
+        return self.env["pharmacy.lead.engagement"].sudo().create(vals_list)
+
+    @api.model
+    def _pla_log_activity_signals(self, done):
+        """``done``: ``(lead_id, activity_type_id, summary)`` of activities
+        just marked done."""
+        for lead_id, type_id, summary in done:
+            lead = self.sudo().browse(lead_id).exists()
+            if lead:
+                lead._pla_log_trigger(
+                    TRIGGER_ACTIVITY,
+                    note=summary,
+                    source=f"mail.activity.type,{type_id}",
+                    activity_type=type_id,
+                )
+
+    @api.model
+    def message_new(self, msg_dict, custom_values=None):
+        lead = super().message_new(msg_dict, custom_values=custom_values)
+        lead.sudo()._pla_log_trigger(TRIGGER_EMAIL, note=msg_dict.get("subject"))
+        return lead
+
+    def message_update(self, msg_dict, update_vals=None):
+        result = super().message_update(msg_dict, update_vals=update_vals)
+        self.sudo()._pla_log_trigger(TRIGGER_EMAIL, note=msg_dict.get("subject"))
+        return result

@@ -2,7 +2,17 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..tools import lifecycle
+from ..tools import lifecycle, scoring
+
+#: Company settings of the qualification scoring (re-score on change).
+SCORING_FIELDS = (
+    "lead_mql_threshold",
+    "lead_mql_min_grade",
+    "lead_grade_a_threshold",
+    "lead_grade_b_threshold",
+    "lead_grade_c_threshold",
+    "lead_engagement_half_life",
+)
 
 
 class ResCompany(models.Model):
@@ -15,6 +25,33 @@ class ResCompany(models.Model):
         "('company_id', 'in', [id, False])]",
         help="Every new lead of this company that arrives without a sales team "
         "lands in this marketing team, in the Inquiry state.",
+    )
+
+    lead_mql_threshold = fields.Integer(
+        string="MQL Threshold",
+        default=scoring.DEFAULTS["mql_threshold"],
+        help="A desk lead whose score (fit + engagement) reaches this value, with "
+        "an allowed grade, becomes Marketing Qualified on its own.",
+    )
+    lead_mql_min_grade = fields.Selection(
+        scoring.GRADE_SELECTION,
+        string="Lowest Grade to Qualify",
+        default=scoring.DEFAULTS["mql_min_grade"],
+        required=True,
+    )
+    lead_grade_a_threshold = fields.Integer(
+        string="Grade A from", default=scoring.DEFAULTS["grade_a"]
+    )
+    lead_grade_b_threshold = fields.Integer(
+        string="Grade B from", default=scoring.DEFAULTS["grade_b"]
+    )
+    lead_grade_c_threshold = fields.Integer(
+        string="Grade C from", default=scoring.DEFAULTS["grade_c"]
+    )
+    lead_engagement_half_life = fields.Float(
+        string="Engagement Half-Life (days)",
+        default=scoring.DEFAULTS["half_life"],
+        help="Engagement points lose half their value every this many days.",
     )
 
     @api.constrains("lead_desk_team_id")
@@ -41,3 +78,61 @@ class ResCompany(models.Model):
                         other=team.company_id.display_name,
                     )
                 )
+
+    @api.constrains(*SCORING_FIELDS)
+    def _check_lead_scoring_settings(self):
+        for company in self:
+            try:
+                scoring.check_settings(
+                    company.lead_mql_threshold,
+                    company.lead_mql_min_grade,
+                    company.lead_grade_a_threshold,
+                    company.lead_grade_b_threshold,
+                    company.lead_grade_c_threshold,
+                    company.lead_engagement_half_life,
+                )
+            except scoring.ScoringError as error:
+                messages = {
+                    "grade_order": self.env._(
+                        "Lead scoring of %(company)s: the grade thresholds must "
+                        "go down from A to C (now A from %(a)s, B from %(b)s, C "
+                        "from %(c)s). Raise A or lower C.",
+                        company=company.display_name,
+                        a=company.lead_grade_a_threshold,
+                        b=company.lead_grade_b_threshold,
+                        c=company.lead_grade_c_threshold,
+                    ),
+                    "half_life": self.env._(
+                        "Lead scoring of %(company)s: the engagement half-life "
+                        "must be more than 0 days (for example 30).",
+                        company=company.display_name,
+                    ),
+                    "min_grade": self.env._(
+                        "Lead scoring of %(company)s: choose the lowest grade "
+                        "allowed to qualify (A, B, C or D).",
+                        company=company.display_name,
+                    ),
+                    "mql_threshold": self.env._(
+                        "Lead scoring of %(company)s: the MQL threshold must be "
+                        "more than 0 (for example 50).",
+                        company=company.display_name,
+                    ),
+                }
+                raise ValidationError(messages[error.code]) from error
+
+    def write(self, vals):
+        result = super().write(vals)
+        if any(fname in vals for fname in SCORING_FIELDS):
+            self.env["crm.lead"]._pla_rescore_companies(self)
+        return result
+
+    def _pla_scoring_settings(self):
+        self.ensure_one()
+        return {
+            "mql_threshold": self.lead_mql_threshold,
+            "mql_min_grade": self.lead_mql_min_grade,
+            "grade_a": self.lead_grade_a_threshold,
+            "grade_b": self.lead_grade_b_threshold,
+            "grade_c": self.lead_grade_c_threshold,
+            "half_life": self.lead_engagement_half_life,
+        }

@@ -38,6 +38,16 @@ GRADE_SELECTION = [
 #: Best first: a grade qualifies when it is at least the lowest allowed one.
 GRADE_ORDER = (GRADE_A, GRADE_B, GRADE_C, GRADE_D)
 
+SEGMENT_SELECTION = [
+    ("clinic", "Clinic"),
+    ("doctor", "Doctor"),
+    ("corporate", "Corporate Client"),
+    ("franchise", "Franchise"),
+    ("care_home", "Care Home"),
+    ("patient", "Patient"),
+    ("other", "Other"),
+]
+
 POINTS_MIN = -100
 POINTS_MAX = 100
 
@@ -120,19 +130,23 @@ def grade_allowed(lead_grade, min_grade):
     return GRADE_ORDER.index(lead_grade) <= GRADE_ORDER.index(min_grade)
 
 
-def mql_move(state, score, lead_grade, threshold, min_grade):
+def mql_move(state, score, lead_grade, threshold, min_grade, previous_score=None):
     """The state a desk lead moves to on its own after re-scoring, if any.
 
     An Inquiry or Nurturing lead that reaches the threshold with an allowed
-    grade becomes MQL; an MQL lead whose score fell below the threshold
-    returns to Nurturing. Leads in any other state are never moved.
+    grade becomes MQL. An MQL lead whose score *falls* below the threshold
+    (it was at or above it before this scoring) returns to Nurturing; a lead
+    the desk qualified by hand below the threshold stays MQL. Leads in any
+    other state are never moved.
 
     >>> mql_move("inquiry", 55, "b", 50, "c")
     'mql'
     >>> mql_move("nurturing", 70, "d", 50, "c") is None
     True
-    >>> mql_move("mql", 49, "a", 50, "c")
+    >>> mql_move("mql", 49, "a", 50, "c", previous_score=60)
     'nurturing'
+    >>> mql_move("mql", 20, "d", 50, "c", previous_score=20) is None
+    True
     >>> mql_move("handed_off", 10, "d", 50, "c") is None
     True
     """
@@ -140,7 +154,8 @@ def mql_move(state, score, lead_grade, threshold, min_grade):
         if score >= threshold and grade_allowed(lead_grade, min_grade):
             return "mql"
         return None
-    if state == "mql" and score < threshold:
+    fell = previous_score is None or previous_score >= threshold
+    if state == "mql" and score < threshold and fell:
         return "nurturing"
     return None
 

@@ -1,0 +1,62 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+
+from ..tools import scoring
+
+
+class PharmacyLeadEngagement(models.Model):
+    """Something a lead did that counts towards its score, fading with time."""
+
+    _name = "pharmacy.lead.engagement"
+    _description = "Lead Engagement Event"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    lead_id = fields.Many2one(
+        "crm.lead", required=True, index=True, ondelete="cascade", check_company=True
+    )
+    rule_id = fields.Many2one(
+        "pharmacy.scoring.rule",
+        string="Rule",
+        required=True,
+        ondelete="restrict",
+        domain="[('category', '=', 'engagement')]",
+    )
+    date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
+    points = fields.Integer(
+        string="Original Points",
+        required=True,
+        help="The rule's points when the event happened.",
+    )
+    points_today = fields.Integer(
+        compute="_compute_points_today",
+        help="What the event is still worth after its decay.",
+    )
+    note = fields.Char()
+    source_ref = fields.Char(
+        string="Source Document",
+        help="The record that produced the signal (model,id), if any.",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+
+    @api.depends("points", "date", "company_id.lead_engagement_half_life")
+    def _compute_points_today(self):
+        today = fields.Date.context_today(self)
+        for event in self:
+            half_life = event.company_id.lead_engagement_half_life or 30.0
+            event.points_today = scoring.round_half_up(
+                scoring.decayed(event.points, event._pla_age_days(today), half_life)
+            )
+
+    def _pla_age_days(self, today):
+        """Whole days since the event: the score changes once a day, not
+        every time it is computed."""
+        return (today - fields.Date.to_date(self.date)).days if self.date else 0
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        events = super().create(vals_list)
+        events.lead_id._pla_rescore()
+        return events

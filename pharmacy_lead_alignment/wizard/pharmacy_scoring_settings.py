@@ -1,0 +1,50 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+from ..models.res_company import SCORING_FIELDS
+from ..tools import scoring
+
+
+class PharmacyScoringSettings(models.TransientModel):
+    """Lead scoring thresholds of the current company, for Alignment Managers
+    who are not Settings administrators."""
+
+    _name = "pharmacy.scoring.settings"
+    _description = "Lead Scoring Settings"
+
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+    lead_mql_threshold = fields.Integer(string="MQL Threshold", required=True)
+    lead_mql_min_grade = fields.Selection(
+        scoring.GRADE_SELECTION, string="Lowest Grade to Qualify", required=True
+    )
+    lead_grade_a_threshold = fields.Integer(string="Grade A from", required=True)
+    lead_grade_b_threshold = fields.Integer(string="Grade B from", required=True)
+    lead_grade_c_threshold = fields.Integer(string="Grade C from", required=True)
+    lead_engagement_half_life = fields.Float(
+        string="Engagement Half-Life (days)", required=True
+    )
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        company = self.env["res.company"].browse(
+            values.get("company_id") or self.env.company.id
+        )
+        for fname in SCORING_FIELDS:
+            if fname in fields_list:
+                values[fname] = company.sudo()[fname]
+        return values
+
+    def action_save(self):
+        self.ensure_one()
+        if not self.env.user.has_group(
+            "pharmacy_lead_alignment.group_alignment_manager"
+        ):
+            raise AccessError(
+                self.env._("Only an Alignment Manager can change lead scoring.")
+            )
+        self.company_id.sudo().write({fname: self[fname] for fname in SCORING_FIELDS})
+        return {"type": "ir.actions.act_window_close"}
