@@ -78,7 +78,7 @@ class CrmLead(models.Model):
     engagement_score = fields.Integer(
         readonly=True,
         copy=False,
-        help="Points of what the lead did, each halved every half-life.",
+        help="Points for what the lead did, each worth half after every half-life.",
     )
     lead_score = fields.Integer(
         string="Score",
@@ -106,7 +106,7 @@ class CrmLead(models.Model):
         copy=False,
     )
     engagement_ids = fields.One2many(
-        "pharmacy.lead.engagement", "lead_id", string="Engagement", readonly=True
+        "pharmacy.lead.engagement", "lead_id", readonly=True
     )
     score_reason_data = fields.Char(readonly=True, copy=False)
     score_summary = fields.Char(
@@ -1143,7 +1143,7 @@ class CrmLead(models.Model):
                     self.env._(
                         "Unknown engagement signal “%(code)s” for “%(lead)s”. "
                         "Known codes: %(known)s. Add an engagement rule with this "
-                        "code in CRM › Configuration › Lead Scoring Rules.",
+                        "code in CRM › Configuration › Lead Scoring › Scoring Rules.",
                         code=code,
                         lead=lead.display_name,
                         known=", ".join(sorted(known)) or self.env._("none yet"),

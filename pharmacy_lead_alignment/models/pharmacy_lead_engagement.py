@@ -17,7 +17,6 @@ class PharmacyLeadEngagement(models.Model):
     )
     rule_id = fields.Many2one(
         "pharmacy.scoring.rule",
-        string="Rule",
         required=True,
         ondelete="restrict",
         domain="[('category', '=', 'engagement')]",

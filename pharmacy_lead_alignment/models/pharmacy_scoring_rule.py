@@ -66,6 +66,7 @@ class PharmacyScoringRule(models.Model):
     points = fields.Integer(
         required=True,
         default=10,
+        aggregator=False,
         help="Between -100 and 100. Negative points lower the score.",
     )
     trigger = fields.Selection(
@@ -78,7 +79,6 @@ class PharmacyScoringRule(models.Model):
     )
     activity_type_id = fields.Many2one(
         "mail.activity.type",
-        string="Activity Type",
         domain="[('res_model', 'in', [False, 'crm.lead'])]",
     )
     code = fields.Char(
@@ -99,7 +99,7 @@ class PharmacyScoringRule(models.Model):
             except scoring.ScoringError as error:
                 raise ValidationError(
                     self.env._(
-                        "Rule “%(rule)s”: %(points)s points is out of range; use "
+                        "Rule “%(rule)s”: %(points)s points are out of range; use "
                         "a value between -100 and 100.",
                         rule=rule.name,
                         points=rule.points,

@@ -51,7 +51,7 @@ class ResCompany(models.Model):
     lead_engagement_half_life = fields.Float(
         string="Engagement Half-Life (days)",
         default=scoring.DEFAULTS["half_life"],
-        help="Engagement points lose half their value every this many days.",
+        help="Number of days after which engagement points are worth half.",
     )
 
     @api.constrains("lead_desk_team_id")
