@@ -790,10 +790,11 @@ class CrmLead(models.Model):
 
     def _pla_fit_fields_touched(self, vals):
         """Whether ``vals`` writes a field that a fit rule of these leads reads."""
-        if not any(fname in vals for fname in self._fields):
+        flow = self.filtered("lifecycle_state")
+        if not flow:
             return False
         Rule = self.env["pharmacy.scoring.rule"]
-        company_ids = {lead.company_id.id or self.env.company.id for lead in self}
+        company_ids = {lead.company_id.id or self.env.company.id for lead in flow}
         read = set()
         for company_id in company_ids:
             read |= Rule._pla_fit_fields(company_id)
@@ -1211,7 +1212,10 @@ class CrmLead(models.Model):
     def _pla_log_activity_signals(self, done):
         """``done``: ``(lead_id, activity_type_id, summary)`` of activities
         just marked done."""
+        signal_types = self.env["pharmacy.scoring.rule"]._pla_activity_signal_types()
         for lead_id, type_id, summary in done:
+            if type_id not in signal_types:
+                continue
             lead = self.sudo().browse(lead_id).exists()
             if lead:
                 lead._pla_log_trigger(

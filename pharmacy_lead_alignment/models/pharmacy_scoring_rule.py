@@ -153,6 +153,7 @@ class PharmacyScoringRule(models.Model):
         touches_fit = any(fname in vals for fname in FIT_FIELDS)
         before = self.filtered(lambda r: r.category == CATEGORY_FIT)
         result = super().write(vals)
+        self.env.registry.clear_cache()  # names, fit rules, signal types
         if touches_fit:
             (before | self)._pla_rescore_after_change()
         return result
@@ -267,3 +268,12 @@ class PharmacyScoringRule(models.Model):
         """Names of all rules in ``lang``, cached until a rule changes."""
         rules = self.sudo().with_context(active_test=False, lang=lang).search([])
         return {rule.id: rule.name for rule in rules}
+
+    @api.model
+    @tools.ormcache()
+    def _pla_activity_signal_types(self):
+        """Activity types that an active engagement rule listens to."""
+        rules = self.sudo().search(
+            [("category", "=", CATEGORY_ENGAGEMENT), ("trigger", "=", TRIGGER_ACTIVITY)]
+        )
+        return frozenset(rules.activity_type_id.ids)

@@ -530,3 +530,23 @@ class TestScoringQueries(PharmacyScoringCommon):
         stock = self._count(lambda: Lead.web_search_read(domain, stock_spec))
         with_ours = self._count(lambda: Lead.web_search_read(domain, ours))
         self.assertLessEqual(with_ours - stock, 2, f"stock {stock}, ours {with_ours}")
+
+
+@tagged("post_install", "-at_install", "pla_scoring")
+class TestScoringCaches(PharmacyScoringCommon):
+    def test_renaming_a_rule_shows_in_the_reasons(self):
+        lead = self._desk_lead(pharmacy_segment="clinic")
+        self.assertEqual(lead.score_summary, "Clinic +40")
+        self.rule_clinic.with_user(self.user_manager).name = "Clinic segment"
+        lead.invalidate_recordset(["score_summary"])
+        self.assertEqual(lead.score_summary, "Clinic segment +40")
+
+    def test_new_activity_signal_is_heard_at_once(self):
+        lead = self._desk_lead()
+        meeting = self.env.ref("mail.mail_activity_data_meeting")
+        self.rule_call.with_user(self.user_manager).activity_type_id = meeting
+        activity = lead.activity_schedule(
+            "mail.mail_activity_data_meeting", user_id=self.user_desk.id
+        )
+        activity.with_user(self.user_desk).action_feedback()
+        self.assertEqual(lead.engagement_ids.rule_id, self.rule_call)
