@@ -34,6 +34,8 @@ SCORING_BATCH = 2000
 #: Up to this many leads, a rule or threshold change re-scores at once;
 #: above, the daily scoring action is triggered to do it in batches.
 SYNC_RESCORE_LIMIT = 2000
+#: Where the daily scoring action stands: "YYYY-MM-DD:last lead id".
+SCORING_CURSOR_PARAM = "pharmacy_lead_alignment.scoring_cursor"
 #: How many reasons the kanban card shows on hover.
 REASONS_SHOWN = 3
 
@@ -84,7 +86,6 @@ class CrmLead(models.Model):
         string="Score",
         readonly=True,
         copy=False,
-        index=True,
         help="Fit + engagement; the MQL threshold applies to it.",
     )
     lead_grade = fields.Selection(
@@ -92,7 +93,6 @@ class CrmLead(models.Model):
         string="Grade",
         readonly=True,
         copy=False,
-        index=True,
         tracking=True,
         help="From the fit score alone: A (best) to D.",
     )
@@ -114,7 +114,12 @@ class CrmLead(models.Model):
         compute="_compute_score_summary",
         help="The rules that weigh most in the score.",
     )
-    score_date = fields.Date(string="Scored On", readonly=True, copy=False, index=True)
+    score_date = fields.Date(
+        string="Score Changed On",
+        readonly=True,
+        copy=False,
+        help="The day the score or the matched rules last changed.",
+    )
 
     # ------------------------------------------------------------
     # COMPUTES
@@ -803,22 +808,34 @@ class CrmLead(models.Model):
     def _pla_rescore(self, in_memory=False, new=False):
         """Score leads of the flow and apply the automatic MQL moves.
 
-        Per company and batch: one query per fit rule (or none, evaluated in
-        memory for small sets already in cache), one for the engagement
-        events, then writes of only what changed.
+        Per company and batch: one query that decides every fit rule (or
+        none: rules are evaluated in memory for small sets already in cache),
+        one for the current scores, one for the engagement events, then
+        set-based writes of only what changed.
 
         :param in_memory: evaluate rule domains on the cached records
         :param new: the leads were just created (no engagement yet)
         :return: the leads whose score or grade changed
         """
-        leads = self.filtered(lambda lead: lead.lifecycle_state and lead.active)
+        if in_memory or len(self) <= 1000:
+            leads = self.filtered(
+                lambda lead: (
+                    lead.lifecycle_state
+                    and lead.lifecycle_state not in lifecycle.RESTORABLE_FROM
+                    and lead.active
+                )
+            )
+        else:
+            leads = self.sudo().search(
+                [("id", "in", self.ids)] + self._pla_scoring_domain()
+            )
         changed = self.browse()
         if not leads:
             return changed
         today = fields.Date.context_today(self)
         by_company = defaultdict(list)
-        for lead in leads:
-            by_company[lead.company_id.id or self.env.company.id].append(lead.id)
+        for company_id, lead_ids in leads._pla_ids_by_company():
+            by_company[company_id or self.env.company.id].extend(lead_ids)
         for company_id, lead_ids in by_company.items():
             company = self.env["res.company"].browse(company_id)
             for batch_ids in split_every(SCORING_BATCH, lead_ids):
@@ -826,18 +843,31 @@ class CrmLead(models.Model):
                 changed |= batch._pla_rescore_batch(company, today, in_memory, new)
         return changed
 
+    def _pla_ids_by_company(self):
+        """``(company_id, [lead ids])`` pairs, without loading the leads."""
+        self.flush_recordset(["company_id"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT company_id, array_agg(id ORDER BY id) FROM crm_lead"
+                " WHERE id = ANY(%s) GROUP BY company_id",
+                self.ids,
+            )
+        )
+        return self.env.cr.fetchall()
+
     def _pla_rescore_batch(self, company, today, in_memory, new):
         settings = company.sudo()._pla_scoring_settings()
         rules = self.env["pharmacy.scoring.rule"]._pla_fit_rules_data(company.id)
+        current = self._pla_current_scores(in_memory)
         matched = self._pla_match_rules(rules, in_memory)
         engagement = {} if new else self._pla_engagement_by_lead(today)
         points_of = {rule_id: points for rule_id, _domain, points in rules}
-        rows, rule_links, grade_moves = [], {}, defaultdict(lambda: self.browse())
-        previous_scores = {lead.id: lead.lead_score for lead in self}
-        for lead in self:
-            fit_ids = matched.get(lead.id, [])
+        rows, rule_links, grade_moves = [], {}, defaultdict(list)
+        new_scores = {}
+        for lead_id, cur in current.items():
+            fit_ids = matched.get(lead_id, [])
             fit = sum(points_of[rule_id] for rule_id in fit_ids)
-            events = engagement.get(lead.id, [])
+            events = engagement.get(lead_id, [])
             eng = scoring.engagement_score(
                 [(points, age) for _rule, points, age in events],
                 settings["half_life"],
@@ -847,41 +877,134 @@ class CrmLead(models.Model):
             )
             reasons = self._pla_reasons(fit_ids, points_of, events, settings)
             values = (fit, eng, fit + eng, reasons)
-            current = (
-                lead.fit_score,
-                lead.engagement_score,
-                lead.lead_score,
-                lead.score_reason_data or "[]",
-            )
-            grade_changed = grade != lead.lead_grade
-            if (
-                values != current
-                or lead.score_date != today
-                or (grade_changed and not lead.lead_grade)
-            ):
-                rows.append((lead.id, *values, grade, today))
-            if grade_changed and lead.lead_grade:
-                grade_moves[grade] |= lead
-            if set(fit_ids) != set(lead.score_rule_ids.ids):
-                rule_links[lead.id] = fit_ids
+            old = (cur["fit"], cur["eng"], cur["score"], cur["reasons"] or "[]")
+            if values != old or not cur["grade"]:
+                rows.append((lead_id, *values, grade, today))
+            if cur["grade"] and grade != cur["grade"]:
+                grade_moves[grade].append(lead_id)
+            if set(fit_ids) != cur["rule_ids"]:
+                rule_links[lead_id] = fit_ids
+            new_scores[lead_id] = (fit + eng, grade)
         self._pla_write_scores(rows, rule_links)
-        for grade, leads in grade_moves.items():
-            leads.write({"lead_grade": grade})
-        self._pla_apply_mql_moves(settings, previous_scores)
-        changed_ids = {row[0] for row in rows} | set(rule_links)
-        changed_ids |= {lead.id for leads in grade_moves.values() for lead in leads}
-        return self.browse([lead.id for lead in self if lead.id in changed_ids])
+        for grade, lead_ids in grade_moves.items():
+            self.browse(lead_ids).write({"lead_grade": grade})
+        self._pla_apply_mql_moves(settings, current, new_scores)
+        changed_ids = {
+            row[0] for row in rows if row[1:5] != self._pla_old(current, row[0])
+        }
+        changed_ids |= set(rule_links)
+        changed_ids |= {lead_id for ids in grade_moves.values() for lead_id in ids}
+        return self.browse(sorted(changed_ids))
+
+    @api.model
+    def _pla_old(self, current, lead_id):
+        cur = current[lead_id]
+        return (cur["fit"], cur["eng"], cur["score"], cur["reasons"] or "[]")
+
+    def _pla_current_scores(self, in_memory):
+        """What is stored now, per lead: from the cache for small sets, else
+        in two narrow queries (never the ~100 columns of a full prefetch)."""
+        if in_memory:
+            return {
+                lead.id: {
+                    "state": lead.lifecycle_state,
+                    "fit": lead.fit_score,
+                    "eng": lead.engagement_score,
+                    "score": lead.lead_score,
+                    "reasons": lead.score_reason_data,
+                    "grade": lead.lead_grade,
+                    "date": lead.score_date,
+                    "rule_ids": set(lead.score_rule_ids.ids),
+                }
+                for lead in self
+            }
+        self.flush_recordset(
+            [
+                "lifecycle_state",
+                "fit_score",
+                "engagement_score",
+                "lead_score",
+                "score_reason_data",
+                "lead_grade",
+                "score_date",
+                "score_rule_ids",
+            ]
+        )
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                "SELECT id, lifecycle_state, fit_score, engagement_score, lead_score,"
+                " score_reason_data, lead_grade, score_date FROM crm_lead"
+                " WHERE id = ANY(%s)",
+                self.ids,
+            )
+        )
+        current = {
+            row[0]: {
+                "state": row[1],
+                "fit": row[2] or 0,
+                "eng": row[3] or 0,
+                "score": row[4] or 0,
+                "reasons": row[5],
+                "grade": row[6],
+                "date": row[7],
+                "rule_ids": set(),
+            }
+            for row in cr.fetchall()
+        }
+        cr.execute(
+            SQL(
+                "SELECT lead_id, rule_id FROM crm_lead_scoring_rule_rel"
+                " WHERE lead_id = ANY(%s)",
+                self.ids,
+            )
+        )
+        for lead_id, rule_id in cr.fetchall():
+            current[lead_id]["rule_ids"].add(rule_id)
+        return current
 
     def _pla_match_rules(self, rules, in_memory):
-        """``{lead_id: [rule_id, …]}``: one search per rule, on this batch."""
+        """``{lead_id: [rule_id, …]}`` for this batch.
+
+        In memory for small cached sets; else every rule is decided in one
+        ``SELECT`` whose columns are the rules' own conditions, as Odoo
+        compiles their domains (a rule whose domain needs a join, rare, is
+        searched on its own).
+        """
         matched = defaultdict(list)
+        if not rules:
+            return matched
+        if in_memory:
+            for rule_id, domain, _points in rules:
+                for lead_id in self.sudo().filtered_domain(list(domain)).ids:
+                    matched[lead_id].append(rule_id)
+            return matched
         Lead = self.sudo().with_context(active_test=False)
+        columns, column_rules, alone = [], [], []
         for rule_id, domain, _points in rules:
-            if in_memory:
-                hits = self.sudo().filtered_domain(list(domain)).ids
-            else:
-                hits = Lead.search(list(domain) + [("id", "in", self.ids)]).ids
-            for lead_id in hits:
+            query = Lead._search(list(domain))
+            if query.is_empty():
+                continue
+            if query._joins:
+                alone.append((rule_id, domain))
+                continue
+            columns.append(SQL("(%s) IS TRUE", query.where_clause or SQL("TRUE")))
+            column_rules.append(rule_id)
+        if columns:
+            self.env.cr.execute(
+                SQL(
+                    'SELECT "crm_lead".id, %s FROM "crm_lead"'
+                    ' WHERE "crm_lead".id = ANY(%s)',
+                    SQL(", ").join(columns),
+                    self.ids,
+                )
+            )
+            for row in self.env.cr.fetchall():
+                for rule_id, hit in zip(column_rules, row[1:], strict=True):
+                    if hit:
+                        matched[row[0]].append(rule_id)
+        for rule_id, domain in alone:
+            for lead_id in Lead.search(list(domain) + [("id", "in", self.ids)]).ids:
                 matched[lead_id].append(rule_id)
         return matched
 
@@ -926,15 +1049,8 @@ class CrmLead(models.Model):
         ]
         self.flush_recordset(fnames + ["score_rule_ids"])
         cr = self.env.cr
-        for chunk in split_every(1000, rows):
-            values = SQL(", ").join(
-                SQL(
-                    "(%s::int, %s::int, %s::int, %s::int, %s::varchar, %s::varchar,"
-                    " %s::date)",
-                    *row,
-                )
-                for row in chunk
-            )
+        for chunk in split_every(5000, rows):
+            columns = list(zip(*chunk, strict=True))
             cr.execute(
                 SQL(
                     "UPDATE crm_lead AS lead SET fit_score = v.fit,"
@@ -942,10 +1058,11 @@ class CrmLead(models.Model):
                     " score_reason_data = v.reasons,"
                     " lead_grade = COALESCE(lead.lead_grade, v.grade),"
                     " score_date = v.scored"
-                    " FROM (VALUES %s)"
+                    " FROM unnest(%s::int[], %s::int[], %s::int[], %s::int[],"
+                    " %s::varchar[], %s::varchar[], %s::date[])"
                     " AS v(id, fit, eng, score, reasons, grade, scored)"
                     " WHERE lead.id = v.id",
-                    values,
+                    *[list(column) for column in columns],
                 )
             )
         if rule_links:
@@ -961,8 +1078,7 @@ class CrmLead(models.Model):
                 cr.execute(
                     SQL(
                         "INSERT INTO crm_lead_scoring_rule_rel (lead_id, rule_id)"
-                        " SELECT * FROM unnest(%s::int[], %s::int[])"
-                        " ON CONFLICT DO NOTHING",
+                        " SELECT * FROM unnest(%s::int[], %s::int[])",
                         [pair[0] for pair in pairs],
                         [pair[1] for pair in pairs],
                     )
@@ -970,29 +1086,29 @@ class CrmLead(models.Model):
         if rows or rule_links:
             self.invalidate_recordset(fnames + ["score_rule_ids", "score_summary"])
 
-    def _pla_apply_mql_moves(self, settings, previous_scores):
+    def _pla_apply_mql_moves(self, settings, current, new_scores):
         """Qualify leads that reached the threshold; send back MQLs that
         fell below it. Logged like every transition."""
-        moves = defaultdict(lambda: self.browse())
-        for lead in self:
+        moves = defaultdict(list)
+        for lead_id, (score, grade) in new_scores.items():
             target = scoring.mql_move(
-                lead.lifecycle_state,
-                lead.lead_score,
-                lead.lead_grade,
+                current[lead_id]["state"],
+                score,
+                grade,
                 settings["mql_threshold"],
                 settings["mql_min_grade"],
-                previous_score=previous_scores.get(lead.id),
+                previous_score=current[lead_id]["score"],
             )
             if target:
-                moves[target] |= lead
+                moves[target].append(lead_id)
         if moves.get(lifecycle.MQL):
-            qualified = moves[lifecycle.MQL]
+            qualified = self.browse(moves[lifecycle.MQL])
             qualified._pla_apply_transition(
                 lifecycle.MQL, reason=self.env._("Score reached the MQL threshold")
             )
             qualified._pla_schedule_ready_activity()
         if moves.get(lifecycle.NURTURING):
-            moves[lifecycle.NURTURING]._pla_apply_transition(
+            self.browse(moves[lifecycle.NURTURING])._pla_apply_transition(
                 lifecycle.NURTURING,
                 reason=self.env._("Score fell below the MQL threshold"),
             )
@@ -1034,8 +1150,7 @@ class CrmLead(models.Model):
     def _pla_rescore_companies(self, companies):
         """Re-score the open leads of ``companies`` after a settings or rule
         change: at once when few, else through the scoring action."""
-        domain = [
-            ("lifecycle_state", "!=", False),
+        domain = self._pla_scoring_domain() + [
             ("company_id", "in", companies.ids + [False]),
         ]
         Lead = self.sudo().with_context(active_test=True)
@@ -1045,31 +1160,47 @@ class CrmLead(models.Model):
         if count <= SYNC_RESCORE_LIMIT:
             Lead.search(domain)._pla_rescore()
             return
-        self.env.cr.execute(
-            SQL(
-                "UPDATE crm_lead SET score_date = NULL WHERE id IN %s",
-                tuple(Lead._search(domain)),
-            )
-        )
-        self.invalidate_model(["score_date"])
+        self._pla_set_scoring_cursor(fields.Date.context_today(self), 0)
         self.env.ref("pharmacy_lead_alignment.ir_cron_rescore_leads")._trigger()
+
+    @api.model
+    def _pla_scoring_domain(self):
+        """Leads worth scoring: in the flow and still open (a won or lost
+        lead keeps the score it had when it closed)."""
+        return [
+            ("lifecycle_state", "!=", False),
+            ("lifecycle_state", "not in", list(lifecycle.RESTORABLE_FROM)),
+        ]
+
+    @api.model
+    def _pla_get_scoring_cursor(self, today):
+        """The last lead id the scoring action reached today (0 if none)."""
+        value = self.env["ir.config_parameter"].sudo().get_param(SCORING_CURSOR_PARAM)
+        day, _sep, last_id = (value or "").partition(":")
+        if day != fields.Date.to_string(today) or not last_id.isdigit():
+            return 0
+        return int(last_id)
+
+    @api.model
+    def _pla_set_scoring_cursor(self, today, last_id):
+        self.env["ir.config_parameter"].sudo().set_param(
+            SCORING_CURSOR_PARAM, f"{fields.Date.to_string(today)}:{last_id}"
+        )
 
     @api.model
     def _cron_rescore_leads(self, batch_size=SCORING_BATCH):
         """Daily: decay engagement and re-score every open lead of the flow.
 
-        Works in batches with ``ir.cron`` progress; a lead scored today is
-        not scored again, so running twice changes nothing twice. A batch
-        that fails is retried lead by lead and a failing lead is logged on
-        its chatter, without stopping the others.
+        Works through the leads in id order, a batch per call, and keeps its
+        place for the day in a cursor (``ir.cron`` progress tells how many
+        remain), so running it twice the same day does nothing twice, and
+        only leads whose score changed are written. A batch that fails is
+        retried lead by lead; a failing lead is noted on its chatter and
+        skipped, the others go on.
         """
         today = fields.Date.context_today(self)
-        domain = [
-            ("lifecycle_state", "!=", False),
-            "|",
-            ("score_date", "=", False),
-            ("score_date", "<", today),
-        ]
+        last_id = self._pla_get_scoring_cursor(today)
+        domain = self._pla_scoring_domain() + [("id", ">", last_id)]
         Lead = self.sudo().with_context(active_test=True, tracking_disable=False)
         leads = Lead.search(domain, limit=batch_size, order="id")
         if not leads:
@@ -1081,22 +1212,21 @@ class CrmLead(models.Model):
         except Exception:  # noqa: BLE001 - one bad lead must not stop the rest
             _logger.warning("Lead scoring batch failed; retrying lead by lead")
             for lead in leads:
-                lead._pla_rescore_one_safely(today)
-        remaining = Lead.search_count(domain)
+                lead._pla_rescore_one_safely()
+        self._pla_set_scoring_cursor(today, leads[-1].id)
+        remaining = Lead.search_count(
+            self._pla_scoring_domain() + [("id", ">", leads[-1].id)]
+        )
         self.env["ir.cron"]._notify_progress(done=len(leads), remaining=remaining)
         return True
 
-    def _pla_rescore_one_safely(self, today):
+    def _pla_rescore_one_safely(self):
         self.ensure_one()
         try:
             with self.env.cr.savepoint():
                 self._pla_rescore()
         except Exception as error:  # noqa: BLE001
             _logger.exception("Lead %s could not be scored", self.id)
-            self.env.cr.execute(
-                SQL("UPDATE crm_lead SET score_date = %s WHERE id = %s", today, self.id)
-            )
-            self.invalidate_recordset(["score_date"])
             self.message_post(
                 body=self.env._(
                     "The daily lead scoring skipped this lead: %(error)s",

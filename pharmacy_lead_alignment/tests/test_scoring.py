@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from datetime import datetime
+from datetime import date
 from unittest.mock import patch
 
 from freezegun import freeze_time
@@ -282,6 +282,19 @@ class TestEngagementAndMql(PharmacyScoringCommon):
 
 @tagged("post_install", "-at_install", "pla_scoring")
 class TestScoringCron(PharmacyScoringCommon):
+    def _cursor(self):
+        return self.env["ir.config_parameter"].get_param(
+            "pharmacy_lead_alignment.scoring_cursor"
+        )
+
+    def _flow_count(self, after_id=0):
+        return self.env["crm.lead"].search_count(
+            [
+                ("lifecycle_state", "not in", [False, "won", "lost"]),
+                ("id", ">", after_id),
+            ]
+        )
+
     def test_cron_is_idempotent(self):
         with freeze_time("2026-11-01 08:00:00"):
             leads = (
@@ -295,19 +308,22 @@ class TestScoringCron(PharmacyScoringCommon):
                 )
             )
             leads[0].action_log_engagement("price_list_request")
-        with freeze_time("2026-11-02 08:00:00"):
+        with freeze_time("2026-11-16 08:00:00"):
             Lead = self.env["crm.lead"]
             Lead._cron_rescore_leads()
-            self.assertEqual(
-                set(leads.mapped("score_date")), {datetime(2026, 11, 2).date()}
-            )
-            score = leads[0].engagement_score
+            self.assertEqual(leads[0].engagement_score, 14)  # 20 × 0.5^(15/30)
+            self.assertEqual(leads[0].score_date, date(2026, 11, 16))
+            self.assertEqual(leads[1].score_date, date(2026, 11, 1), "unchanged")
+            self.assertTrue(self._cursor().startswith("2026-11-16:"))
             with patch.object(
                 type(Lead), "_pla_write_scores", autospec=True
             ) as write_scores:
                 Lead._cron_rescore_leads()
             write_scores.assert_not_called()
-            self.assertEqual(leads[0].engagement_score, score)
+            self.assertEqual(leads[0].engagement_score, 14)
+        with freeze_time("2026-11-17 08:00:00"):
+            Lead._cron_rescore_leads()  # a new day starts over
+            self.assertTrue(self._cursor().startswith("2026-11-17:"))
 
     def test_cron_works_in_batches_and_reports_progress(self):
         leads = (
@@ -321,18 +337,18 @@ class TestScoringCron(PharmacyScoringCommon):
                 {"cron_id": cron.id, "remaining": 0, "done": 0}
             )
             Lead = self.env["crm.lead"].with_context(ir_cron_progress_id=progress.id)
-            pending_domain = [
-                ("lifecycle_state", "!=", False),
-                ("score_date", "<", "2026-12-24"),
-            ]
-            before = self.env["crm.lead"].search_count(pending_domain)
+            before = self._flow_count()
             self.assertGreaterEqual(before, len(leads))
             Lead._cron_rescore_leads(batch_size=3)
             self.assertEqual(progress.done, 3)
             self.assertEqual(progress.remaining, before - 3)
-            self.assertEqual(
-                self.env["crm.lead"].search_count(pending_domain), before - 3
-            )
+            last_id = int(self._cursor().split(":")[1])
+            self.assertEqual(self._flow_count(last_id), before - 3)
+            while progress.remaining:
+                Lead._cron_rescore_leads(batch_size=3)
+            self.assertEqual(int(self._cursor().split(":")[1]), leads[-1].id)
+            Lead._cron_rescore_leads(batch_size=3)
+            self.assertEqual((progress.done, progress.remaining), (0, 0))
 
     def test_cron_survives_a_bad_lead(self):
         leads = (
@@ -342,6 +358,14 @@ class TestScoringCron(PharmacyScoringCommon):
                 [{"name": f"Lead {i}", "pharmacy_segment": "clinic"} for i in range(3)]
             )
         )
+        self.assertEqual(set(leads.mapped("fit_score")), {40})
+        # the rule changes behind the ORM's back: only the daily action sees it
+        self.env.cr.execute(
+            "UPDATE pharmacy_scoring_rule SET points = 45 WHERE id = %s",
+            [self.rule_clinic.id],
+        )
+        self.env.invalidate_all()
+        self.env.registry.clear_cache()
         bad = leads[1]
         original = type(self.env["crm.lead"])._pla_rescore_batch
 
@@ -355,10 +379,8 @@ class TestScoringCron(PharmacyScoringCommon):
                 type(self.env["crm.lead"]), "_pla_rescore_batch", failing
             ):
                 self.env["crm.lead"]._cron_rescore_leads()
-            good = leads - bad
-            self.assertEqual(
-                set(good.mapped("score_date")), {datetime(2026, 12, 25).date()}
-            )
+            self.assertEqual((leads - bad).mapped("fit_score"), [45, 45])
+            self.assertEqual(bad.fit_score, 40)
             self.assertIn("broken data", bad.message_ids[0].body)
 
 
@@ -550,3 +572,70 @@ class TestScoringCaches(PharmacyScoringCommon):
         )
         activity.with_user(self.user_desk).action_feedback()
         self.assertEqual(lead.engagement_ids.rule_id, self.rule_call)
+
+
+@tagged("post_install", "-at_install", "pla_scoring")
+class TestRuleMatching(PharmacyScoringCommon):
+    def test_one_pass_sql_agrees_with_the_orm(self):
+        """The rules decided in one SELECT match what Odoo's own search and
+        filtered_domain say, for every kind of condition."""
+        tag = self.env["crm.tag"].create({"name": "Delivery area"})
+        country = self.env.ref("base.ru")
+        partner = self.env["res.partner"].create(
+            {"name": "Clinic partner", "country_id": country.id}
+        )
+        Rule = self.env["pharmacy.scoring.rule"]
+        rules = Rule.create(
+            [
+                {"name": "Tag", "domain": f"[('tag_ids', 'in', [{tag.id}])]"},
+                {
+                    "name": "Partner country",
+                    "domain": (f"[('partner_id.country_id', '=', {country.id})]"),
+                },
+                {"name": "No phone", "domain": "[('phone', '=', False)]"},
+                {"name": "Everything", "domain": "[]"},
+                {"name": "Nothing", "domain": "[('id', 'in', [])]"},
+                {
+                    "name": "Or",
+                    "domain": (
+                        "['|', ('function', 'ilike', 'chief'), "
+                        "('email_from', '=ilike', '%@gmail.com')]"
+                    ),
+                },
+            ]
+        )
+        leads = (
+            self.env["crm.lead"]
+            .with_user(self.user_desk)
+            .create(
+                [
+                    {"name": "A", "tag_ids": [(6, 0, tag.ids)], "phone": "+7 1"},
+                    {"name": "B", "partner_id": partner.id, "function": "Chief"},
+                    {"name": "C", "email_from": "c@gmail.com"},
+                    {"name": "D", "phone": "+7 2"},
+                ]
+            )
+            .sudo()
+        )
+        data = [
+            row
+            for row in Rule._pla_fit_rules_data(self.company.id)
+            if row[0] in rules.ids
+        ]
+        self.env.invalidate_all()
+        in_sql = leads._pla_match_rules(data, in_memory=False)
+        in_memory = leads._pla_match_rules(data, in_memory=True)
+        by_search = {}
+        for rule in rules:
+            for lead in leads.search(
+                rule._pla_parse_domain() + [("id", "in", leads.ids)]
+            ):
+                by_search.setdefault(lead.id, []).append(rule.id)
+        for lead in leads:
+            with self.subTest(lead=lead.name):
+                expected = sorted(by_search.get(lead.id, []))
+                self.assertEqual(sorted(in_sql.get(lead.id, [])), expected)
+                self.assertEqual(sorted(in_memory.get(lead.id, [])), expected)
+        self.assertIn(rules[0].id, in_sql[leads[0].id])
+        self.assertIn(rules[1].id, in_sql[leads[1].id])
+        self.assertNotIn(rules[4].id, in_sql.get(leads[0].id, []))
