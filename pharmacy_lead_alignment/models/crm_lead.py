@@ -883,7 +883,7 @@ class CrmLead(models.Model):
             if cur["grade"] and grade != cur["grade"]:
                 grade_moves[grade].append(lead_id)
             if set(fit_ids) != cur["rule_ids"]:
-                rule_links[lead_id] = fit_ids
+                rule_links[lead_id] = (cur["rule_ids"], set(fit_ids))
             new_scores[lead_id] = (fit + eng, grade)
         self._pla_write_scores(rows, rule_links)
         for grade, lead_ids in grade_moves.items():
@@ -1065,24 +1065,35 @@ class CrmLead(models.Model):
                     *[list(column) for column in columns],
                 )
             )
-        if rule_links:
-            lead_ids = list(rule_links)
+        removed = [
+            (lead_id, rule_id)
+            for lead_id, (old, new) in rule_links.items()
+            for rule_id in old - new
+        ]
+        added = [
+            (lead_id, rule_id)
+            for lead_id, (old, new) in rule_links.items()
+            for rule_id in new - old
+        ]
+        if removed:
             cr.execute(
                 SQL(
-                    "DELETE FROM crm_lead_scoring_rule_rel WHERE lead_id = ANY(%s)",
-                    lead_ids,
+                    "DELETE FROM crm_lead_scoring_rule_rel AS rel"
+                    " USING unnest(%s::int[], %s::int[]) AS v(lead_id, rule_id)"
+                    " WHERE rel.lead_id = v.lead_id AND rel.rule_id = v.rule_id",
+                    [pair[0] for pair in removed],
+                    [pair[1] for pair in removed],
                 )
             )
-            pairs = [(lid, rid) for lid, rids in rule_links.items() for rid in rids]
-            if pairs:
-                cr.execute(
-                    SQL(
-                        "INSERT INTO crm_lead_scoring_rule_rel (lead_id, rule_id)"
-                        " SELECT * FROM unnest(%s::int[], %s::int[])",
-                        [pair[0] for pair in pairs],
-                        [pair[1] for pair in pairs],
-                    )
+        if added:
+            cr.execute(
+                SQL(
+                    "INSERT INTO crm_lead_scoring_rule_rel (lead_id, rule_id)"
+                    " SELECT * FROM unnest(%s::int[], %s::int[])",
+                    [pair[0] for pair in added],
+                    [pair[1] for pair in added],
                 )
+            )
         if rows or rule_links:
             self.invalidate_recordset(fnames + ["score_rule_ids", "score_summary"])
 
