@@ -18,6 +18,7 @@
         "data/pharmacy_scoring_rule_data.xml",
         "views/crm_lead_views.xml",
         "views/pharmacy_scoring_rule_views.xml",
+        "views/pharmacy_nurture_track_views.xml",
         "wizard/pharmacy_scoring_settings_views.xml",
         "views/crm_team_views.xml",
         "views/res_config_settings_views.xml",

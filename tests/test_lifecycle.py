@@ -180,3 +180,31 @@ def test_outcome():
     assert L.outcome(True, True, 100) == "won"
     assert L.outcome(True, True, 90) is None
     assert L.outcome(True, False, 100) is None
+
+
+@pytest.mark.parametrize(
+    ("score", "expected"),
+    [(-5, "cold"), (0, "cold"), (24, "cold"), (25, "warm"), (39, "warm"), (40, "hot")],
+)
+def test_temperature(score, expected):
+    assert L.temperature(score, 25, 40) == expected
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        # is_email, prescription, segment, consent, blacklisted, has_email
+        ((False, False, "patient", False, True, False), None),
+        ((True, False, "clinic", True, False, True), None),
+        ((True, False, "clinic", False, False, True), "no_consent"),
+        ((True, False, "clinic", True, False, False), "no_email"),
+        ((True, False, "clinic", True, True, True), "blacklisted"),
+        ((True, True, "patient", True, False, True), "prescription"),
+        ((False, True, "patient", False, False, False), "prescription"),
+        ((True, True, "doctor", True, False, True), None),
+        ((True, True, "care_home", True, False, True), None),
+        ((False, True, "corporate", False, False, False), "prescription"),
+    ],
+)
+def test_step_skip_reason(args, expected):
+    assert L.step_skip_reason(*args) == expected

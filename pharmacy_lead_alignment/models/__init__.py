@@ -6,4 +6,6 @@ from . import pharmacy_lead_event
 from . import pharmacy_scoring_rule
 from . import pharmacy_lead_engagement
 from . import mail_activity
+from . import pharmacy_nurture_track
+from . import pharmacy_lead_consent
 from . import crm_lead

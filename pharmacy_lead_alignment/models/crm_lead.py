@@ -4,6 +4,8 @@ import logging
 from collections import defaultdict
 from datetime import date, datetime
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, split_every
@@ -114,6 +116,41 @@ class CrmLead(models.Model):
         compute="_compute_score_summary",
         help="The rules that weigh most in the score.",
     )
+    nurture_track_id = fields.Many2one(
+        "pharmacy.nurture.track",
+        copy=False,
+        index=True,
+        tracking=True,
+        check_company=True,
+    )
+    nurture_step_id = fields.Many2one(
+        "pharmacy.nurture.step", string="Next Step", copy=False, readonly=True
+    )
+    nurture_next_date = fields.Date(string="Next Step On", copy=False, index=True)
+    nurture_state = fields.Selection(
+        lifecycle.NURTURE_STATE_SELECTION, copy=False, tracking=True, readonly=True
+    )
+    nurture_run_ids = fields.One2many(
+        "pharmacy.nurture.step.run", "lead_id", string="Steps Run", readonly=True
+    )
+    temperature = fields.Selection(
+        lifecycle.TEMPERATURE_SELECTION,
+        compute="_compute_temperature",
+        help="Cold, warm or hot from the score and the company's thresholds.",
+    )
+    recycle_count = fields.Integer(string="Recycled", copy=False, readonly=True)
+    recycle_reason = fields.Char(copy=False, readonly=True)
+    recycle_date = fields.Date(
+        string="Recycle Until",
+        copy=False,
+        readonly=True,
+        help="Nurturing is paused until this day, then the lead is re-enrolled.",
+    )
+    consent_ids = fields.One2many("pharmacy.lead.consent", "lead_id", string="Consents")
+    processing_consent = fields.Boolean(
+        compute="_compute_consents", store=True, string="Data Processing Consent"
+    )
+    marketing_consent = fields.Boolean(compute="_compute_consents", store=True)
     score_date = fields.Date(
         string="Score Changed On",
         readonly=True,
@@ -124,6 +161,27 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------
     # COMPUTES
     # ------------------------------------------------------------
+
+    @api.depends("lead_score", "company_id")
+    def _compute_temperature(self):
+        for lead in self:
+            company = lead.company_id or self.env.company
+            lead.temperature = (
+                lifecycle.temperature(
+                    lead.lead_score,
+                    company.lead_warm_threshold,
+                    company.lead_hot_threshold,
+                )
+                if lead.lifecycle_state
+                else False
+            )
+
+    @api.depends("consent_ids.kind", "consent_ids.is_valid")
+    def _compute_consents(self):
+        for lead in self:
+            valid = lead.consent_ids.filtered("is_valid").mapped("kind")
+            lead.processing_consent = "processing" in valid
+            lead.marketing_consent = "marketing" in valid
 
     @api.depends("score_reason_data")
     @api.depends_context("lang")
@@ -170,6 +228,7 @@ class CrmLead(models.Model):
         leads._pla_enter_flow(initial=True)
         leads._pla_check_gate()
         leads._pla_rescore(in_memory=True, new=True)
+        leads._pla_nurture_auto_enrol()
         return leads
 
     def write(self, vals):
@@ -205,6 +264,7 @@ class CrmLead(models.Model):
         if events:
             self._pla_log_events(events)
             self._pla_apply_side_effects(vals["lifecycle_state"])
+            self._pla_nurture_follow_state(vals["lifecycle_state"])
         if converting:
             converting._pla_convert_transitions()
         if outcomes is not None:
@@ -641,6 +701,7 @@ class CrmLead(models.Model):
             leads = self.browse([event[0].id for event in events])
             super(CrmLead, leads).write({"lifecycle_state": new_state})
             self._pla_log_events(events)
+            leads._pla_nurture_follow_state(new_state)
         return True
 
     def _pla_apply_side_effects(self, new_state):
@@ -1376,3 +1437,362 @@ class CrmLead(models.Model):
         result = super().message_update(msg_dict, update_vals=update_vals)
         self.sudo()._pla_log_trigger(TRIGGER_EMAIL, note=msg_dict.get("subject"))
         return result
+
+    # ------------------------------------------------------------
+    # NURTURING
+    # ------------------------------------------------------------
+
+    def _pla_nurture_follow_state(self, new_state):
+        """Reaching MQL ends the nurture (graduated); leaving the desk flow
+        another way drops it."""
+        nurtured = self.filtered(
+            lambda lead: (
+                lead.nurture_state
+                in (
+                    lifecycle.NURTURE_RUNNING,
+                    lifecycle.NURTURE_PAUSED,
+                    lifecycle.NURTURE_COMPLETED,
+                )
+            )
+        )
+        if not nurtured:
+            return
+        if new_state == lifecycle.MQL:
+            state = lifecycle.NURTURE_GRADUATED
+        elif new_state in (
+            lifecycle.DISQUALIFIED,
+            lifecycle.LOST,
+            lifecycle.HANDED_OFF,
+            lifecycle.INQUIRY,
+        ):
+            state = lifecycle.NURTURE_DROPPED
+        else:
+            return
+        super(CrmLead, nurtured).write(
+            {
+                "nurture_state": state,
+                "nurture_step_id": False,
+                "nurture_next_date": False,
+            }
+        )
+
+    def _pla_nurture_auto_enrol(self):
+        """Enrol Inquiry leads below the MQL threshold in the first active
+        track of their company whose filter they match."""
+        leads = self.filtered(
+            lambda lead: (
+                lead.lifecycle_state in (lifecycle.INQUIRY, lifecycle.NURTURING)
+                and not lead.nurture_state
+            )
+        )
+        if not leads:
+            return self.browse()
+        Track = self.env["pharmacy.nurture.track"].sudo()
+        tracks = Track.search([("company_id", "in", leads.company_id.ids)])
+        enrolled = self.browse()
+        remaining = leads
+        for track in tracks:
+            candidates = remaining.filtered(
+                lambda lead, track=track: (
+                    lead.company_id == track.company_id
+                    and lead.lead_score
+                    < (lead.company_id or self.env.company).lead_mql_threshold
+                )
+            )
+            if not candidates:
+                continue
+            matching = candidates.sudo().filtered_domain(track._pla_parse_domain())
+            matching = self.browse(matching.ids)
+            if matching:
+                matching._pla_nurture_start(track)
+                enrolled |= matching
+                remaining -= matching
+        return enrolled
+
+    def _pla_nurture_start(self, track, reason=False):
+        """(Re)start ``track`` from its first step for these leads."""
+        first = track._pla_first_step()
+        today = fields.Date.context_today(self)
+        super().write(
+            {
+                "nurture_track_id": track.id,
+                "nurture_step_id": first.id,
+                "nurture_next_date": today
+                + relativedelta(days=first.wait_days if first else 0),
+                "nurture_state": lifecycle.NURTURE_RUNNING,
+            }
+        )
+        to_nurturing = self.filtered(
+            lambda lead: lead.lifecycle_state != lifecycle.NURTURING
+        )
+        if to_nurturing:
+            to_nurturing._pla_apply_transition(
+                lifecycle.NURTURING,
+                reason=reason
+                or self.env._(
+                    "Enrolled in the nurture track “%(track)s”", track=track.name
+                ),
+            )
+        # _pla_apply_transition does not touch the nurture of a running track
+        return True
+
+    def action_nurture_enrol(self):
+        """Desk: enrol (or move) leads into the track set on them, or into
+        the first matching track."""
+        self._pla_require_desk()
+        for lead in self:
+            if lead.lifecycle_state not in (lifecycle.INQUIRY, lifecycle.NURTURING):
+                raise UserError(
+                    self.env._(
+                        "Only leads in Inquiry or Nurturing can be nurtured; "
+                        "“%(lead)s” is in the state “%(state)s”.",
+                        lead=lead.display_name,
+                        state=lead._pla_state_label(lead.lifecycle_state),
+                    )
+                )
+            if lead.nurture_track_id:
+                lead._pla_nurture_start(lead.nurture_track_id)
+            else:
+                super(CrmLead, lead).write({"nurture_state": False})
+                if not lead._pla_nurture_auto_enrol():
+                    raise UserError(
+                        self.env._(
+                            "No active nurture track matches “%(lead)s”: choose a "
+                            "track on the lead first.",
+                            lead=lead.display_name,
+                        )
+                    )
+        return True
+
+    def action_nurture_pause(self):
+        self._pla_require_desk()
+        self.filtered(
+            lambda lead: lead.nurture_state == lifecycle.NURTURE_RUNNING
+        ).write({"nurture_state": lifecycle.NURTURE_PAUSED})
+        return True
+
+    def action_nurture_resume(self):
+        self._pla_require_desk()
+        today = fields.Date.context_today(self)
+        for lead in self.filtered(
+            lambda lead: lead.nurture_state == lifecycle.NURTURE_PAUSED
+        ):
+            lead.write(
+                {
+                    "nurture_state": lifecycle.NURTURE_RUNNING,
+                    "nurture_next_date": max(lead.nurture_next_date or today, today),
+                }
+            )
+        return True
+
+    def action_nurture_remove(self):
+        self._pla_require_desk()
+        self.filtered("nurture_state").write(
+            {
+                "nurture_state": lifecycle.NURTURE_DROPPED,
+                "nurture_step_id": False,
+                "nurture_next_date": False,
+            }
+        )
+        return True
+
+    def action_recycle(self, reason, recycle_date=None):
+        """Send handed-off leads back to the desk as "not ready".
+
+        They return to Nurturing with ``recycle_count + 1`` and the reason;
+        with a ``recycle_date`` their nurture is paused until that day, then
+        they are re-enrolled; without, they are enrolled at once.
+
+        :param str reason: why the lead is not ready (required)
+        :param recycle_date: when to come back (date or ISO string)
+        :return: True
+        """
+        if not (reason or "").strip():
+            raise UserError(
+                self.env._(
+                    "Say why the lead is not ready (for example: their supplier "
+                    "contract ends in March) to recycle it."
+                )
+            )
+        self.check_access("write")
+        when = fields.Date.to_date(recycle_date) if recycle_date else False
+        today = fields.Date.context_today(self)
+        for lead in self:
+            if lead.lifecycle_state != lifecycle.HANDED_OFF:
+                raise UserError(
+                    self.env._(
+                        "Only handed-off leads can be recycled; “%(lead)s” is in "
+                        "the state “%(state)s”.",
+                        lead=lead.display_name,
+                        state=lead._pla_state_label(lead.lifecycle_state),
+                    )
+                )
+            desk = (lead.company_id or self.env.company).sudo().lead_desk_team_id
+            if not desk:
+                raise UserError(
+                    self.env._(
+                        "%(company)s has no lead desk to recycle leads to: choose "
+                        "one in the CRM settings.",
+                        company=(lead.company_id or self.env.company).display_name,
+                    )
+                )
+            lead_sudo = lead.sudo().with_context(**{REASON_KEY: reason})
+            lead_sudo.write(
+                {
+                    "lifecycle_state": lifecycle.NURTURING,
+                    "team_id": desk.id,
+                    "user_id": False,
+                    "recycle_count": lead.recycle_count + 1,
+                    "recycle_reason": reason,
+                    "recycle_date": when,
+                    "nurture_step_id": False,
+                }
+            )
+            if when and when > today:
+                super(CrmLead, lead_sudo).write(
+                    {
+                        "nurture_state": lifecycle.NURTURE_PAUSED,
+                        "nurture_next_date": when,
+                    }
+                )
+            else:
+                super(CrmLead, lead_sudo).write({"nurture_state": False})
+                lead_sudo._pla_nurture_auto_enrol()
+        return True
+
+    @api.model
+    def _cron_run_nurture_steps(self, batch_size=500):
+        """Run the nurture steps that are due, a batch per call.
+
+        Recycled leads whose date has come are re-enrolled first. Each step
+        runs once per lead (a unique step-run row is written with it, in the
+        same transaction), so a re-run or a crash half-way never sends
+        twice; a lead whose step fails is noted on its chatter and moves on.
+        """
+        today = fields.Date.context_today(self)
+        Lead = self.sudo().with_context(tracking_disable=False)
+        back = Lead.search(
+            [
+                ("lifecycle_state", "=", lifecycle.NURTURING),
+                ("nurture_state", "=", lifecycle.NURTURE_PAUSED),
+                ("recycle_date", "!=", False),
+                ("recycle_date", "<=", today),
+            ],
+            limit=batch_size,
+        )
+        if back:
+            super(CrmLead, back).write({"nurture_state": False, "recycle_date": False})
+            back._pla_nurture_auto_enrol()
+        due_domain = [
+            ("nurture_state", "=", lifecycle.NURTURE_RUNNING),
+            ("nurture_next_date", "<=", today),
+            ("lifecycle_state", "=", lifecycle.NURTURING),
+        ]
+        leads = Lead.search(due_domain, limit=batch_size, order="nurture_next_date, id")
+        for lead in leads:
+            lead._pla_nurture_run_due_step(today)
+        remaining = Lead.search_count(due_domain)
+        self.env["ir.cron"]._notify_progress(
+            done=len(leads) + len(back), remaining=remaining
+        )
+        return True
+
+    def _pla_nurture_run_due_step(self, today):
+        self.ensure_one()
+        step = self.nurture_step_id
+        Run = self.env["pharmacy.nurture.step.run"].sudo()
+        if step and not Run.search_count(
+            [("lead_id", "=", self.id), ("step_id", "=", step.id)]
+        ):
+            try:
+                with self.env.cr.savepoint():
+                    result, note = self._pla_nurture_perform(step)
+                    Run.create(
+                        {
+                            "lead_id": self.id,
+                            "step_id": step.id,
+                            "result": result,
+                            "note": note,
+                        }
+                    )
+            except Exception as error:  # noqa: BLE001 - one lead must not stop all
+                _logger.exception("Nurture step %s failed on lead %s", step.id, self.id)
+                Run.create(
+                    {
+                        "lead_id": self.id,
+                        "step_id": step.id,
+                        "result": "failed",
+                        "note": str(error)[:200],
+                    }
+                )
+                self.message_post(
+                    body=self.env._(
+                        "The nurture step “%(step)s” failed and was skipped: %(error)s",
+                        step=step.name,
+                        error=str(error),
+                    ),
+                    subtype_xmlid="mail.mt_note",
+                )
+        following = step._pla_next() if step else step
+        if following:
+            super().write(
+                {
+                    "nurture_step_id": following.id,
+                    "nurture_next_date": today
+                    + relativedelta(days=following.wait_days),
+                }
+            )
+        else:
+            super().write(
+                {
+                    "nurture_state": lifecycle.NURTURE_COMPLETED,
+                    "nurture_step_id": False,
+                    "nurture_next_date": False,
+                }
+            )
+        return True
+
+    def _pla_nurture_perform(self, step):
+        """Do one step; return ``(result, note)`` for the step-run row."""
+        self.ensure_one()
+        skip = lifecycle.step_skip_reason(
+            step.action == "email",
+            step.prescription_content,
+            self.pharmacy_segment,
+            self.marketing_consent,
+            self.is_blacklisted,
+            bool(self.email_normalized),
+        )
+        if skip:
+            notes = {
+                "prescription": self.env._(
+                    "prescription content goes only to doctors, clinics and care homes"
+                ),
+                "no_consent": self.env._("no marketing consent"),
+                "no_email": self.env._("no usable e-mail address"),
+                "blacklisted": self.env._("the address is blacklisted"),
+            }
+            self.message_post(
+                body=self.env._(
+                    "Nurture step “%(step)s” skipped: %(why)s.",
+                    step=step.name,
+                    why=notes[skip],
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+            return "skipped", notes[skip]
+        if step.action == "activity":
+            user = (
+                step.user_id
+                if step.assign_to == "user" and step.user_id
+                else self.user_id or self.team_id.user_id or self.env.user
+            )
+            self.activity_schedule(
+                activity_type_id=step.activity_type_id.id,
+                summary=step.summary or step.name,
+                note=step.note,
+                user_id=user.id,
+            )
+            return "done", False
+        step.mail_template_id.send_mail(self.id, force_send=False)
+        return "done", False

@@ -54,6 +54,31 @@ class ResCompany(models.Model):
         help="Number of days after which engagement points are worth half.",
     )
 
+    lead_warm_threshold = fields.Integer(
+        string="Warm from",
+        default=25,
+        help="Leads with at least this score show as warm, below as cold.",
+    )
+    lead_hot_threshold = fields.Integer(
+        string="Hot from",
+        default=40,
+        help="Leads with at least this score show as hot.",
+    )
+
+    @api.constrains("lead_warm_threshold", "lead_hot_threshold")
+    def _check_temperature_thresholds(self):
+        for company in self:
+            if company.lead_warm_threshold >= company.lead_hot_threshold:
+                raise ValidationError(
+                    self.env._(
+                        "Lead temperature of %(company)s: “hot” must start above "
+                        "“warm” (now warm from %(warm)s, hot from %(hot)s).",
+                        company=company.display_name,
+                        warm=company.lead_warm_threshold,
+                        hot=company.lead_hot_threshold,
+                    )
+                )
+
     @api.constrains("lead_desk_team_id")
     def _check_lead_desk_team_id(self):
         for company in self.filtered("lead_desk_team_id"):

@@ -3,3 +3,4 @@ from . import test_lifecycle
 from . import test_gate
 from . import test_security
 from . import test_scoring
+from . import test_nurture

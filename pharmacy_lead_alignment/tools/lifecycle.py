@@ -212,3 +212,68 @@ def outcome(active, is_won_stage, probability):
     if is_won_stage and probability >= 100:
         return WON
     return None
+
+
+# ---------------------------------------------------------------------------
+# Nurturing
+# ---------------------------------------------------------------------------
+
+NURTURE_RUNNING = "running"
+NURTURE_PAUSED = "paused"
+NURTURE_GRADUATED = "graduated"
+NURTURE_COMPLETED = "completed"
+NURTURE_DROPPED = "dropped"
+NURTURE_STATE_SELECTION = [
+    (NURTURE_RUNNING, "Running"),
+    (NURTURE_PAUSED, "Paused"),
+    (NURTURE_GRADUATED, "Graduated"),
+    (NURTURE_COMPLETED, "Completed"),
+    (NURTURE_DROPPED, "Dropped"),
+]
+
+TEMPERATURE_SELECTION = [("cold", "Cold"), ("warm", "Warm"), ("hot", "Hot")]
+
+#: Segments that may receive prescription-only content.
+PRESCRIPTION_SEGMENTS = ("doctor", "clinic", "care_home")
+
+
+def temperature(score, warm, hot):
+    """Cold, warm or hot from the lead score and two thresholds.
+
+    >>> [temperature(s, 20, 40) for s in (0, 19, 20, 39, 40, 90)]
+    ['cold', 'cold', 'warm', 'warm', 'hot', 'hot']
+    """
+    if score >= hot:
+        return "hot"
+    if score >= warm:
+        return "warm"
+    return "cold"
+
+
+def step_skip_reason(
+    is_email, prescription, segment, marketing_consent, blacklisted, has_email
+):
+    """Why a nurture step must not run for a lead, or ``None`` to run it.
+
+    Activity steps always run; e-mail steps need marketing consent, a usable
+    address that is not blacklisted, and prescription content only goes to
+    doctors, clinics and care homes.
+
+    >>> step_skip_reason(False, False, "patient", False, True, False) is None
+    True
+    >>> step_skip_reason(True, False, "clinic", False, False, True)
+    'no_consent'
+    >>> step_skip_reason(True, True, "patient", True, False, True)
+    'prescription'
+    """
+    if prescription and segment not in PRESCRIPTION_SEGMENTS:
+        return "prescription"
+    if not is_email:
+        return None
+    if not marketing_consent:
+        return "no_consent"
+    if not has_email:
+        return "no_email"
+    if blacklisted:
+        return "blacklisted"
+    return None

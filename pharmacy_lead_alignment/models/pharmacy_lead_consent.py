@@ -1,0 +1,64 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class PharmacyLeadConsent(models.Model):
+    """A consent a lead gave (152-FZ, GDPR): kept, never erased; a withdrawal
+    is recorded with its date."""
+
+    _name = "pharmacy.lead.consent"
+    _description = "Lead Consent"
+    _order = "given_on desc, id desc"
+    _check_company_auto = True
+
+    lead_id = fields.Many2one(
+        "crm.lead", required=True, ondelete="cascade", index=True, check_company=True
+    )
+    company_id = fields.Many2one(related="lead_id.company_id", store=True)
+    kind = fields.Selection(
+        [
+            ("processing", "Personal Data Processing"),
+            ("marketing", "Marketing Communication"),
+        ],
+        required=True,
+    )
+    given_on = fields.Date(required=True, default=fields.Date.context_today)
+    source = fields.Selection(
+        [
+            ("web_form", "Web Form"),
+            ("paper", "Paper"),
+            ("phone", "Phone"),
+            ("email", "E-mail"),
+        ],
+        required=True,
+    )
+    document_ref = fields.Char(
+        string="Document", help="Reference of the signed form, call or message."
+    )
+    withdrawn_on = fields.Date()
+    is_valid = fields.Boolean(compute="_compute_is_valid", store=True)
+
+    @api.depends("given_on", "withdrawn_on")
+    def _compute_is_valid(self):
+        for consent in self:
+            consent.is_valid = bool(consent.given_on) and not consent.withdrawn_on
+
+    @api.constrains("given_on", "withdrawn_on")
+    def _check_dates(self):
+        for consent in self:
+            if consent.withdrawn_on and consent.withdrawn_on < consent.given_on:
+                raise ValidationError(
+                    self.env._(
+                        "A consent cannot be withdrawn (%(withdrawn)s) before it was "
+                        "given (%(given)s).",
+                        withdrawn=consent.withdrawn_on,
+                        given=consent.given_on,
+                    )
+                )
+
+    def action_withdraw(self):
+        self.filtered(lambda c: not c.withdrawn_on).write(
+            {"withdrawn_on": fields.Date.context_today(self)}
+        )
+        return True

@@ -1,0 +1,354 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import date
+from unittest.mock import patch
+
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import tagged
+
+from .test_scoring import PharmacyScoringCommon
+
+
+class PharmacyNurtureCommon(PharmacyScoringCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env["pharmacy.nurture.track"].search([]).active = False
+        cls.template = cls.env["mail.template"].create(
+            {
+                "name": "Partnership offer",
+                "model_id": cls.env["ir.model"]._get_id("crm.lead"),
+                "subject": "Partnership with our pharmacy",
+                "body_html": "<p>Dear {{ object.contact_name }}, …</p>",
+                "email_to": "{{ object.email_from }}",
+            }
+        )
+        cls.call = cls.env.ref("mail.mail_activity_data_call")
+        Track = cls.env["pharmacy.nurture.track"]
+        cls.track_clinics = Track.create(
+            {
+                "name": "Clinics and doctors",
+                "sequence": 1,
+                "domain": "[('pharmacy_segment', 'in', ['clinic', 'doctor'])]",
+                "step_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "name": "Intro call",
+                            "sequence": 1,
+                            "wait_days": 0,
+                            "action": "activity",
+                            "activity_type_id": cls.call.id,
+                        },
+                    ),
+                    (
+                        0,
+                        0,
+                        {
+                            "name": "Offer",
+                            "sequence": 2,
+                            "wait_days": 7,
+                            "action": "email",
+                            "mail_template_id": cls.template.id,
+                        },
+                    ),
+                ],
+            }
+        )
+        cls.track_all = Track.create(
+            {
+                "name": "Everyone else",
+                "sequence": 5,
+                "domain": "[]",
+                "step_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "name": "Check in",
+                            "wait_days": 3,
+                            "action": "activity",
+                            "activity_type_id": cls.call.id,
+                        },
+                    ),
+                ],
+            }
+        )
+
+    def _consent(self, lead, kind="marketing"):
+        return self.env["pharmacy.lead.consent"].create(
+            {
+                "lead_id": lead.id,
+                "kind": kind,
+                "source": "web_form",
+                "document_ref": "Form #42",
+            }
+        )
+
+    def _run(self):
+        self.env["crm.lead"]._cron_run_nurture_steps()
+
+
+@tagged("post_install", "-at_install", "pla_nurture")
+class TestNurture(PharmacyNurtureCommon):
+    def test_enrolment_on_arrival_by_priority(self):
+        with freeze_time("2026-11-02"):
+            doctor = self._desk_lead(pharmacy_segment="doctor")  # 0 pts: below MQL
+            patient = self._desk_lead(pharmacy_segment="patient")
+        self.assertEqual(doctor.lifecycle_state, "nurturing")
+        self.assertEqual(doctor.nurture_track_id, self.track_clinics)
+        self.assertEqual(doctor.nurture_state, "running")
+        self.assertEqual(doctor.nurture_step_id.name, "Intro call")
+        self.assertEqual(doctor.nurture_next_date, date(2026, 11, 2))
+        self.assertEqual(patient.nurture_track_id, self.track_all)
+        self.assertEqual(patient.nurture_next_date, date(2026, 11, 5))
+        self.assertEqual(self._events(doctor)[-1], ("inquiry", "nurturing"))
+        self.assertEqual(self.track_clinics.enrolled_count, 1)
+
+    def test_qualified_arrivals_are_not_nurtured(self):
+        lead = self._desk_lead(pharmacy_segment="clinic", function="chief")  # 65
+        self.assertEqual(lead.lifecycle_state, "mql")
+        self.assertFalse(lead.nurture_state)
+
+    def test_steps_run_once_then_complete(self):
+        with freeze_time("2026-11-02"):
+            lead = self._desk_lead(pharmacy_segment="doctor", email_from="d@x.ru")
+            self._consent(lead)
+            self._run()
+            self.assertEqual(len(lead.activity_ids), 1)
+            self.assertEqual(lead.nurture_step_id.name, "Offer")
+            self.assertEqual(lead.nurture_next_date, date(2026, 11, 9))
+            self._run()  # a re-run the same day does nothing twice
+            self.assertEqual(len(lead.activity_ids), 1)
+        with freeze_time("2026-11-09"):
+            mails = self.env["mail.mail"].search_count([])
+            self._run()
+            self.assertEqual(self.env["mail.mail"].search_count([]), mails + 1)
+            self.assertEqual(lead.nurture_state, "completed")
+            self.assertEqual(lead.lifecycle_state, "nurturing")
+            self.assertEqual(lead.nurture_run_ids.mapped("result"), ["done", "done"])
+
+    def test_email_needs_marketing_consent(self):
+        with freeze_time("2026-11-02"):
+            lead = self._desk_lead(pharmacy_segment="doctor", email_from="d@x.ru")
+            self._run()
+        with freeze_time("2026-11-09"):
+            mails = self.env["mail.mail"].search_count([])
+            self._run()
+            self.assertEqual(self.env["mail.mail"].search_count([]), mails)
+            run = lead.nurture_run_ids.filtered(lambda r: r.step_id.name == "Offer")
+            self.assertEqual(run.result, "skipped")
+            self.assertIn("consent", run.note)
+            self.assertEqual(lead.nurture_state, "completed", "the lead moves on")
+
+    def test_withdrawn_consent_and_blacklist(self):
+        with freeze_time("2026-11-02"):
+            lead = self._desk_lead(pharmacy_segment="doctor", email_from="b@x.ru")
+            consent = self._consent(lead)
+            self.assertTrue(lead.marketing_consent)
+            consent.action_withdraw()
+            self.assertFalse(lead.marketing_consent)
+            self.assertTrue(consent.withdrawn_on, "the history is kept")
+            self._consent(lead)
+            self.env["mail.blacklist"].sudo()._add("b@x.ru")
+            self._run()
+        with freeze_time("2026-11-09"):
+            self._run()
+        run = lead.nurture_run_ids.filtered(lambda r: r.step_id.name == "Offer")
+        self.assertEqual(run.result, "skipped")
+        self.assertIn("blacklisted", run.note)
+
+    def test_prescription_content_never_reaches_patients(self):
+        self.track_all.step_ids.prescription_content = True
+        with freeze_time("2026-11-02"):
+            patient = self._desk_lead(pharmacy_segment="patient")
+        with freeze_time("2026-11-05"):
+            self._run()
+        self.assertFalse(patient.activity_ids)
+        self.assertEqual(patient.nurture_run_ids.result, "skipped")
+        self.assertIn("prescription", patient.nurture_run_ids.note)
+
+    def test_a_failing_lead_does_not_stop_the_others(self):
+        with freeze_time("2026-11-02"):
+            leads = (
+                self.env["crm.lead"]
+                .with_user(self.user_desk)
+                .create(
+                    [
+                        {"name": f"Doctor {i}", "pharmacy_segment": "doctor"}
+                        for i in range(3)
+                    ]
+                )
+            )
+            bad = leads[1]
+            original = type(leads)._pla_nurture_perform
+
+            def perform(lead, step):
+                if lead == bad:
+                    raise ValueError("template broken")
+                return original(lead, step)
+
+            with patch.object(type(leads), "_pla_nurture_perform", perform):
+                self._run()
+            self.assertEqual(len((leads - bad).activity_ids), 2)
+            self.assertEqual(bad.nurture_run_ids.result, "failed")
+            self.assertIn("template broken", bad.message_ids[0].body)
+            self.assertEqual(bad.nurture_step_id.name, "Offer", "it moves on")
+
+    def test_crash_half_way_never_runs_a_step_twice(self):
+        with freeze_time("2026-11-02"):
+            leads = (
+                self.env["crm.lead"]
+                .with_user(self.user_desk)
+                .create(
+                    [
+                        {"name": f"Doctor {i}", "pharmacy_segment": "doctor"}
+                        for i in range(2)
+                    ]
+                )
+            )
+            original = type(leads)._pla_nurture_run_due_step
+            calls = []
+
+            def crash_on_second(lead, today):
+                calls.append(lead.id)
+                if len(calls) == 2:
+                    raise KeyboardInterrupt  # the worker dies half-way
+                return original(lead, today)
+
+            with self.assertRaises(KeyboardInterrupt):
+                with self.env.cr.savepoint():
+                    with patch.object(
+                        type(leads), "_pla_nurture_run_due_step", crash_on_second
+                    ):
+                        self._run()
+            self.env.invalidate_all()
+            self.assertFalse(leads.activity_ids, "the crashed batch was rolled back")
+            self._run()
+            self._run()
+            for lead in leads:
+                self.assertEqual(len(lead.activity_ids), 1)
+
+    def test_reaching_mql_graduates(self):
+        lead = self._desk_lead(pharmacy_segment="doctor")
+        self.assertEqual(lead.nurture_state, "running")
+        self.rule_clinic.with_user(
+            self.user_manager
+        ).domain = "[('pharmacy_segment', 'in', ['clinic', 'doctor'])]"
+        lead.action_log_engagement("price_list_request")  # 40 + 20
+        self.assertEqual(lead.lifecycle_state, "mql")
+        self.assertEqual(lead.nurture_state, "graduated")
+        self.assertFalse(lead.nurture_step_id)
+        self.assertEqual(self.track_clinics.graduated_count, 1)
+
+    def test_desk_pauses_resumes_moves_and_removes(self):
+        lead = self._desk_lead(pharmacy_segment="patient")
+        lead.action_nurture_pause()
+        self.assertEqual(lead.nurture_state, "paused")
+        lead.action_nurture_resume()
+        self.assertEqual(lead.nurture_state, "running")
+        lead.nurture_track_id = self.track_clinics
+        lead.action_nurture_enrol()
+        self.assertEqual(lead.nurture_step_id.name, "Intro call")
+        lead.action_nurture_remove()
+        self.assertEqual(lead.nurture_state, "dropped")
+        with self.assertRaises(AccessError):
+            lead.with_user(self.user_sales).action_nurture_pause()
+
+    def test_other_company_tracks_do_not_apply(self):
+        self.track_all.company_id = self.other_company
+        lead = self._desk_lead(pharmacy_segment="patient")
+        self.assertFalse(lead.nurture_state)
+        self.assertEqual(lead.lifecycle_state, "inquiry")
+
+
+@tagged("post_install", "-at_install", "pla_nurture")
+class TestRecycle(PharmacyNurtureCommon):
+    def test_recycle_with_a_date(self):
+        with freeze_time("2026-11-02"):
+            lead = self._handed_off_lead(pharmacy_segment="patient")
+            lead.with_user(self.user_sales).action_recycle(
+                "Supplier contract ends in March", recycle_date="2027-03-01"
+            )
+            self.assertEqual(lead.lifecycle_state, "nurturing")
+            self.assertEqual(lead.team_id, self.desk_team)
+            self.assertFalse(lead.user_id)
+            self.assertEqual(lead.recycle_count, 1)
+            self.assertEqual(lead.nurture_state, "paused")
+            self.assertEqual(lead.nurture_next_date, date(2027, 3, 1))
+            self.assertEqual(self._events(lead)[-1], ("handed_off", "nurturing"))
+            event = lead.sudo().lifecycle_event_ids.sorted("id")[-1]
+            self.assertEqual(event.reason, "Supplier contract ends in March")
+            self._run()
+            self.assertEqual(lead.nurture_state, "paused")
+        with freeze_time("2027-03-01"):
+            self._run()
+            self.assertEqual(lead.nurture_state, "running")
+            self.assertEqual(lead.nurture_track_id, self.track_all)
+            self.assertFalse(lead.recycle_date)
+
+    def test_recycle_without_a_date_enrols_at_once(self):
+        lead = self._handed_off_lead(pharmacy_segment="doctor")
+        lead.with_user(self.user_sales).action_recycle("No budget this quarter")
+        self.assertEqual(lead.nurture_state, "running")
+        self.assertEqual(lead.nurture_track_id, self.track_clinics)
+        self.assertFalse(
+            self.env["crm.lead"]
+            .with_user(self.user_sales)
+            .search([("id", "=", lead.id)]),
+            "back with the desk: sales no longer see it",
+        )
+
+    def test_recycle_needs_a_reason_and_a_handed_off_lead(self):
+        lead = self._handed_off_lead()
+        with self.assertRaisesRegex(UserError, "why"):
+            lead.with_user(self.user_sales).action_recycle("  ")
+        accepted = self._accepted_lead()
+        with self.assertRaisesRegex(UserError, "handed-off"):
+            accepted.with_user(self.user_sales).action_recycle("Not ready")
+
+
+@tagged("post_install", "-at_install", "pla_nurture", "pla_security")
+class TestNurtureConfiguration(PharmacyNurtureCommon):
+    def test_access(self):
+        self.assertTrue(
+            self.env["pharmacy.nurture.track"].with_user(self.user_sales).search([])
+        )
+        with self.assertRaises(AccessError):
+            self.track_all.with_user(self.user_sales).name = "Mine"
+        self.track_all.with_user(self.user_desk).name = "Everyone"
+        self.assertFalse(
+            self.env["pharmacy.nurture.track"]
+            .with_user(self.user_desk_other)
+            .with_company(self.other_company)
+            .search([])
+        )
+
+    def test_invalid_configuration(self):
+        Track = self.env["pharmacy.nurture.track"].with_user(self.user_desk)
+        with self.assertRaisesRegex(ValidationError, "no step"):
+            Track.create({"name": "Empty"})
+        with self.assertRaisesRegex(ValidationError, "negative"):
+            self.track_all.step_ids.with_user(self.user_desk).wait_days = -1
+        partner_template = self.env["mail.template"].create(
+            {"name": "Partner", "model_id": self.env["ir.model"]._get_id("res.partner")}
+        )
+        with self.assertRaisesRegex(ValidationError, "not for leads"):
+            self.track_all.step_ids.with_user(self.user_desk).write(
+                {"action": "email", "mail_template_id": partner_template.id}
+            )
+        with self.assertRaisesRegex(ValidationError, "not a valid filter"):
+            self.track_all.with_user(self.user_desk).domain = "[('nope', '=', 1)]"
+        with self.assertRaisesRegex(ValidationError, "hot"):
+            self.company.lead_hot_threshold = 10
+
+    def test_temperature(self):
+        lead = self._desk_lead(pharmacy_segment="patient")
+        self.assertEqual(lead.temperature, "cold")
+        lead.action_log_engagement("price_list_request")
+        lead.action_log_engagement("price_list_request")
+        self.assertEqual(lead.lead_score, 40)
+        lead.invalidate_recordset(["temperature"])
+        self.assertEqual(lead.temperature, "hot")
