@@ -16,6 +16,7 @@
         "data/mail_activity_type_data.xml",
         "data/ir_cron_data.xml",
         "data/pharmacy_scoring_rule_data.xml",
+        "data/pharmacy_nurture_track_data.xml",
         "views/crm_lead_views.xml",
         "views/pharmacy_scoring_rule_views.xml",
         "views/pharmacy_nurture_track_views.xml",

@@ -1216,7 +1216,12 @@ class CrmLead(models.Model):
                     "date_deadline": deadline,
                 }
             )
-        return self.env["mail.activity"].sudo().create(vals_list)
+        return (
+            self.env["mail.activity"]
+            .sudo()
+            .with_context(mail_activity_quick_update=True)
+            .create(vals_list)
+        )
 
     @api.model
     def _pla_rescore_companies(self, companies):
@@ -1689,110 +1694,156 @@ class CrmLead(models.Model):
             ("lifecycle_state", "=", lifecycle.NURTURING),
         ]
         leads = Lead.search(due_domain, limit=batch_size, order="nurture_next_date, id")
-        for lead in leads:
-            lead._pla_nurture_run_due_step(today)
+        leads._pla_nurture_run_due_steps(today)
         remaining = Lead.search_count(due_domain)
         self.env["ir.cron"]._notify_progress(
             done=len(leads) + len(back), remaining=remaining
         )
         return True
 
-    def _pla_nurture_run_due_step(self, today):
-        self.ensure_one()
-        step = self.nurture_step_id
+    def _pla_nurture_run_due_steps(self, today):
+        """Run the current step of every lead, step by step in batches (one
+        ``create`` of activities or one batch of e-mails per step), then
+        move each lead to its next step."""
         Run = self.env["pharmacy.nurture.step.run"].sudo()
-        if step and not Run.search_count(
-            [("lead_id", "=", self.id), ("step_id", "=", step.id)]
-        ):
+        done = {
+            (run.lead_id.id, run.step_id.id)
+            for run in Run.search([("lead_id", "in", self.ids)])
+        }
+        by_step = defaultdict(lambda: self.browse())
+        for lead in self.filtered("nurture_step_id"):
+            if (lead.id, lead.nurture_step_id.id) not in done:
+                by_step[lead.nurture_step_id] |= lead
+        for step, leads in by_step.items():
             try:
                 with self.env.cr.savepoint():
-                    result, note = self._pla_nurture_perform(step)
-                    Run.create(
-                        {
-                            "lead_id": self.id,
-                            "step_id": step.id,
-                            "result": result,
-                            "note": note,
-                        }
-                    )
-            except Exception as error:  # noqa: BLE001 - one lead must not stop all
-                _logger.exception("Nurture step %s failed on lead %s", step.id, self.id)
-                Run.create(
-                    {
-                        "lead_id": self.id,
-                        "step_id": step.id,
-                        "result": "failed",
-                        "note": str(error)[:200],
-                    }
-                )
-                self.message_post(
-                    body=self.env._(
-                        "The nurture step “%(step)s” failed and was skipped: %(error)s",
-                        step=step.name,
-                        error=str(error),
-                    ),
-                    subtype_xmlid="mail.mt_note",
-                )
-        following = step._pla_next() if step else step
-        if following:
-            super().write(
-                {
-                    "nurture_step_id": following.id,
-                    "nurture_next_date": today
-                    + relativedelta(days=following.wait_days),
-                }
-            )
-        else:
-            super().write(
-                {
-                    "nurture_state": lifecycle.NURTURE_COMPLETED,
-                    "nurture_step_id": False,
-                    "nurture_next_date": False,
-                }
-            )
+                    leads._pla_nurture_perform(step)
+            except Exception:  # noqa: BLE001 - retried lead by lead below
+                _logger.warning("Nurture step %s failed in batch; one by one", step.id)
+                for lead in leads:
+                    lead._pla_nurture_perform_one_safely(step)
+        self._pla_nurture_advance(today)
         return True
 
-    def _pla_nurture_perform(self, step):
-        """Do one step; return ``(result, note)`` for the step-run row."""
+    def _pla_nurture_perform_one_safely(self, step):
         self.ensure_one()
-        skip = lifecycle.step_skip_reason(
-            step.action == "email",
-            step.prescription_content,
-            self.pharmacy_segment,
-            self.marketing_consent,
-            self.is_blacklisted,
-            bool(self.email_normalized),
-        )
-        if skip:
-            notes = {
-                "prescription": self.env._(
-                    "prescription content goes only to doctors, clinics and care homes"
-                ),
-                "no_consent": self.env._("no marketing consent"),
-                "no_email": self.env._("no usable e-mail address"),
-                "blacklisted": self.env._("the address is blacklisted"),
-            }
+        try:
+            with self.env.cr.savepoint():
+                self._pla_nurture_perform(step)
+        except Exception as error:  # noqa: BLE001 - one lead must not stop all
+            _logger.exception("Nurture step %s failed on lead %s", step.id, self.id)
+            self.env["pharmacy.nurture.step.run"].sudo().create(
+                {
+                    "lead_id": self.id,
+                    "step_id": step.id,
+                    "result": "failed",
+                    "note": str(error)[:200],
+                }
+            )
             self.message_post(
                 body=self.env._(
-                    "Nurture step “%(step)s” skipped: %(why)s.",
+                    "The nurture step “%(step)s” failed and was skipped: %(error)s",
                     step=step.name,
-                    why=notes[skip],
+                    error=str(error),
                 ),
                 subtype_xmlid="mail.mt_note",
             )
-            return "skipped", notes[skip]
-        if step.action == "activity":
-            user = (
-                step.user_id
-                if step.assign_to == "user" and step.user_id
-                else self.user_id or self.team_id.user_id or self.env.user
+
+    def _pla_nurture_advance(self, today):
+        """Move each lead to the step after the one it was on."""
+        moves = defaultdict(lambda: self.browse())
+        for lead in self.filtered("nurture_step_id"):
+            moves[lead.nurture_step_id._pla_next()] |= lead
+        for following, leads in moves.items():
+            if following:
+                super(CrmLead, leads).write(
+                    {
+                        "nurture_step_id": following.id,
+                        "nurture_next_date": today
+                        + relativedelta(days=following.wait_days),
+                    }
+                )
+            else:
+                super(CrmLead, leads).write(
+                    {
+                        "nurture_state": lifecycle.NURTURE_COMPLETED,
+                        "nurture_step_id": False,
+                        "nurture_next_date": False,
+                    }
+                )
+        return True
+
+    def _pla_nurture_perform(self, step):
+        """Do ``step`` for these leads at once and write one step-run row per
+        lead; leads that must not get it are skipped, with a note."""
+        notes = {
+            "prescription": self.env._(
+                "prescription content goes only to doctors, clinics and care homes"
+            ),
+            "no_consent": self.env._("no marketing consent"),
+            "no_email": self.env._("no usable e-mail address"),
+            "blacklisted": self.env._("the address is blacklisted"),
+        }
+        runs, skipped, todo = [], {}, self.browse()
+        for lead in self:
+            skip = lifecycle.step_skip_reason(
+                step.action == "email",
+                step.prescription_content,
+                lead.pharmacy_segment,
+                lead.marketing_consent,
+                lead.is_blacklisted,
+                bool(lead.email_normalized),
             )
-            self.activity_schedule(
-                activity_type_id=step.activity_type_id.id,
-                summary=step.summary or step.name,
-                note=step.note,
-                user_id=user.id,
+            if skip:
+                skipped[lead.id] = skip
+                runs.append(
+                    {
+                        "lead_id": lead.id,
+                        "step_id": step.id,
+                        "result": "skipped",
+                        "note": notes[skip],
+                    }
+                )
+            else:
+                todo |= lead
+                runs.append({"lead_id": lead.id, "step_id": step.id, "result": "done"})
+        if skipped:
+            self.browse(list(skipped))._message_log_batch(
+                {
+                    lead_id: self.env._(
+                        "Nurture step “%(step)s” skipped: %(why)s.",
+                        step=step.name,
+                        why=notes[why],
+                    )
+                    for lead_id, why in skipped.items()
+                }
             )
-            return "done", False
-        step.mail_template_id.send_mail(self.id, force_send=False)
-        return "done", False
+        if todo and step.action == "activity":
+            model_id = self.env["ir.model"]._get_id(self._name)
+            deadline = step.activity_type_id._get_date_deadline()
+            # one notification per automatic activity would flood the desk's
+            # inbox: the activities show in their activity menu instead
+            self.env["mail.activity"].sudo().with_context(
+                mail_activity_quick_update=True
+            ).create(
+                [
+                    {
+                        "res_model_id": model_id,
+                        "res_id": lead.id,
+                        "activity_type_id": step.activity_type_id.id,
+                        "summary": step.summary or step.name,
+                        "note": step.note,
+                        "user_id": (
+                            step.user_id
+                            if step.assign_to == "user" and step.user_id
+                            else lead.user_id or lead.team_id.user_id or self.env.user
+                        ).id,
+                        "date_deadline": deadline,
+                    }
+                    for lead in todo
+                ]
+            )
+        elif todo:
+            step.mail_template_id.send_mail_batch(todo.ids, force_send=False)
+        self.env["pharmacy.nurture.step.run"].sudo().create(runs)
+        return True

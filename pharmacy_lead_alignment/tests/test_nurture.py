@@ -7,6 +7,7 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
+from .common import PharmacyLeadCommon
 from .test_scoring import PharmacyScoringCommon
 
 
@@ -185,10 +186,10 @@ class TestNurture(PharmacyNurtureCommon):
             bad = leads[1]
             original = type(leads)._pla_nurture_perform
 
-            def perform(lead, step):
-                if lead == bad:
+            def perform(records, step):
+                if bad in records:
                     raise ValueError("template broken")
-                return original(lead, step)
+                return original(records, step)
 
             with patch.object(type(leads), "_pla_nurture_perform", perform):
                 self._run()
@@ -209,19 +210,14 @@ class TestNurture(PharmacyNurtureCommon):
                     ]
                 )
             )
-            original = type(leads)._pla_nurture_run_due_step
-            calls = []
 
-            def crash_on_second(lead, today):
-                calls.append(lead.id)
-                if len(calls) == 2:
-                    raise KeyboardInterrupt  # the worker dies half-way
-                return original(lead, today)
+            def crash_after_the_steps(records, today):
+                raise KeyboardInterrupt  # the worker dies before committing
 
             with self.assertRaises(KeyboardInterrupt):
                 with self.env.cr.savepoint():
                     with patch.object(
-                        type(leads), "_pla_nurture_run_due_step", crash_on_second
+                        type(leads), "_pla_nurture_advance", crash_after_the_steps
                     ):
                         self._run()
             self.env.invalidate_all()
@@ -352,3 +348,50 @@ class TestNurtureConfiguration(PharmacyNurtureCommon):
         self.assertEqual(lead.lead_score, 40)
         lead.invalidate_recordset(["temperature"])
         self.assertEqual(lead.temperature, "hot")
+
+
+@tagged("post_install", "-at_install", "pla_nurture")
+class TestPharmacyDefaults(PharmacyLeadCommon):
+    def test_default_tracks_and_rules(self):
+        tracks = self.env["pharmacy.nurture.track"].search(
+            [
+                (
+                    "id",
+                    "in",
+                    [
+                        self.env.ref(f"pharmacy_lead_alignment.nurture_track_{name}").id
+                        for name in ("clinics", "corporate", "franchise")
+                    ],
+                )
+            ]
+        )
+        self.assertEqual(len(tracks), 3)
+        for track in tracks:
+            self.assertTrue(3 <= len(track.step_ids) <= 5, track.name)
+            emails = track.step_ids.filtered(lambda s: s.action == "email")
+            self.assertTrue(emails)
+            self.assertEqual(set(emails.mail_template_id.mapped("model")), {"crm.lead"})
+        english = self.env.ref(
+            "pharmacy_lead_alignment.nurture_track_clinics"
+        ).with_context(lang="en_US")
+        self.assertEqual(english.name, "Clinics and doctors: partnership")
+        rules = self.env["pharmacy.scoring.rule"].search([])
+        self.assertGreaterEqual(len(rules.filtered(lambda r: r.category == "fit")), 10)
+        self.assertGreaterEqual(
+            len(rules.filtered(lambda r: r.category == "engagement")), 6
+        )
+
+    def test_a_default_track_nurtures_a_clinic(self):
+        lead = self._desk_lead(pharmacy_segment="clinic", email_from="c@clinic.ru")
+        self.assertEqual(
+            lead.nurture_track_id,
+            self.env.ref("pharmacy_lead_alignment.nurture_track_clinics"),
+        )
+        self.env["pharmacy.lead.consent"].create(
+            {"lead_id": lead.id, "kind": "marketing", "source": "paper"}
+        )
+        mails = self.env["mail.mail"].search_count([])
+        self.env["crm.lead"]._cron_run_nurture_steps()
+        self.assertEqual(self.env["mail.mail"].search_count([]), mails + 1)
+        mail = self.env["mail.mail"].search([], order="id desc", limit=1)
+        self.assertIn("pharmacy partner", mail.subject)

@@ -16,6 +16,7 @@ class PharmacyScoringCommon(PharmacyLeadCommon):
         super().setUpClass()
         Rule = cls.env["pharmacy.scoring.rule"]
         Rule.search([]).active = False  # the pharmacy defaults: tests use their own
+        cls.env["pharmacy.nurture.track"].search([]).active = False
         cls.rule_clinic = Rule.create(
             {
                 "name": "Clinic",
