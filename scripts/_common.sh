@@ -132,6 +132,8 @@ _throwaway_cleanup() {
     if [ -n "${DB_CREATED:-}" ]; then
         dropdb "${PG_ARGS[@]}" --if-exists --force "$DB" >/dev/null 2>&1 ||
             echo "warning: could not drop the database $DB" >&2
+        dropdb "${PG_ARGS[@]}" --if-exists --force "${DB}_demo" >/dev/null 2>&1 || true
+        rm -rf "${HOME:-/nonexistent}/.local/share/Odoo/filestore/${DB}_demo"
     fi
     [ -n "${TMP_DIR:-}" ] && rm -rf "$TMP_DIR"
     [ -n "${DB:-}" ] && rm -rf "${HOME:-/nonexistent}/.local/share/Odoo/filestore/$DB"
@@ -146,6 +148,17 @@ _throwaway_cleanup() {
 install_modules() {
     local log="$TMP_DIR/install.log"
     odoo_cmd -c "$CONF" -d "$DB" -i "$1" --stop-after-init --without-demo=all \
+        --log-level=warn 2>&1 | tee "$log"
+    check_odoo_log "$log"
+}
+
+# install_demo: install the module WITH its demo data into a second throwaway
+# database (${DB}_demo, dropped by the same trap), as scripts/demo does; fails
+# on a non-zero exit or on any ERROR/CRITICAL log line.
+install_demo() {
+    local log="$TMP_DIR/install_demo.log"
+    createdb "${PG_ARGS[@]}" -T template0 -E UTF8 "${DB}_demo"
+    odoo_cmd -c "$CONF" -d "${DB}_demo" -i "$ADDON" --stop-after-init \
         --log-level=warn 2>&1 | tee "$log"
     check_odoo_log "$log"
 }

@@ -138,10 +138,10 @@ class CrmLead(models.Model):
         compute="_compute_temperature",
         help="Cold, warm or hot from the score and the company's thresholds.",
     )
-    recycle_count = fields.Integer(string="Recycled", copy=False, readonly=True)
+    recycle_count = fields.Integer(string="Times Recycled", copy=False, readonly=True)
     recycle_reason = fields.Char(copy=False, readonly=True)
     recycle_date = fields.Date(
-        string="Recycle Until",
+        string="Back to Nurturing On",
         copy=False,
         readonly=True,
         help="Nurturing is paused until this day, then the lead is re-enrolled.",
@@ -1493,13 +1493,14 @@ class CrmLead(models.Model):
         if not leads:
             return self.browse()
         Track = self.env["pharmacy.nurture.track"].sudo()
-        tracks = Track.search([("company_id", "in", leads.company_id.ids)])
+        companies = leads.mapped(lambda lead: lead.company_id or self.env.company)
+        tracks = Track.search([("company_id", "in", companies.ids)])
         enrolled = self.browse()
         remaining = leads
         for track in tracks:
             candidates = remaining.filtered(
                 lambda lead, track=track: (
-                    lead.company_id == track.company_id
+                    (lead.company_id or self.env.company) == track.company_id
                     and lead.lead_score
                     < (lead.company_id or self.env.company).lead_mql_threshold
                 )
@@ -1518,6 +1519,9 @@ class CrmLead(models.Model):
         """(Re)start ``track`` from its first step for these leads."""
         first = track._pla_first_step()
         today = fields.Date.context_today(self)
+        without_company = self.filtered(lambda lead: not lead.company_id)
+        if without_company:
+            super(CrmLead, without_company).write({"company_id": track.company_id.id})
         super().write(
             {
                 "nurture_track_id": track.id,
@@ -1615,8 +1619,8 @@ class CrmLead(models.Model):
         if not (reason or "").strip():
             raise UserError(
                 self.env._(
-                    "Say why the lead is not ready (for example: their supplier "
-                    "contract ends in March) to recycle it."
+                    "To recycle a lead, say why it is not ready (for example: "
+                    "their supplier contract ends in March)."
                 )
             )
         self.check_access("write")

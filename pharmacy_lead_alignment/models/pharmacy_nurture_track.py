@@ -28,7 +28,7 @@ class PharmacyNurtureTrack(models.Model):
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
     domain = fields.Char(
-        string="Enrols",
+        string="Enrolment Filter",
         default="[]",
         help="The desk leads this track enrols.",
     )
