@@ -164,14 +164,13 @@ class CrmLead(models.Model):
 
     @api.depends("lead_score", "company_id")
     def _compute_temperature(self):
+        Company = self.env["res.company"]
         for lead in self:
-            company = lead.company_id or self.env.company
+            warm, hot = Company._pla_temperature_thresholds(
+                lead.company_id.id or self.env.company.id
+            )
             lead.temperature = (
-                lifecycle.temperature(
-                    lead.lead_score,
-                    company.lead_warm_threshold,
-                    company.lead_hot_threshold,
-                )
+                lifecycle.temperature(lead.lead_score, warm, hot)
                 if lead.lifecycle_state
                 else False
             )

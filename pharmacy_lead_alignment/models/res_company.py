@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
 from ..tools import lifecycle, scoring
@@ -145,8 +145,17 @@ class ResCompany(models.Model):
                 }
                 raise ValidationError(messages[error.code]) from error
 
+    @api.model
+    @tools.ormcache("company_id")
+    def _pla_temperature_thresholds(self, company_id):
+        """``(warm, hot)`` of a company, cached: read on every kanban card."""
+        company = self.sudo().browse(company_id)
+        return company.lead_warm_threshold, company.lead_hot_threshold
+
     def write(self, vals):
         result = super().write(vals)
+        if {"lead_warm_threshold", "lead_hot_threshold"}.intersection(vals):
+            self.env.registry.clear_cache()  # _pla_temperature_thresholds
         if any(fname in vals for fname in SCORING_FIELDS):
             self.env["crm.lead"]._pla_rescore_companies(self)
         return result

@@ -348,6 +348,9 @@ class TestNurtureConfiguration(PharmacyNurtureCommon):
         self.assertEqual(lead.lead_score, 40)
         lead.invalidate_recordset(["temperature"])
         self.assertEqual(lead.temperature, "hot")
+        self.company.lead_hot_threshold = 50
+        lead.invalidate_recordset(["temperature"])
+        self.assertEqual(lead.temperature, "warm")
 
 
 @tagged("post_install", "-at_install", "pla_nurture")
@@ -395,3 +398,56 @@ class TestPharmacyDefaults(PharmacyLeadCommon):
         self.assertEqual(self.env["mail.mail"].search_count([]), mails + 1)
         mail = self.env["mail.mail"].search([], order="id desc", limit=1)
         self.assertIn("pharmacy partner", mail.subject)
+
+
+@tagged("post_install", "-at_install", "pla_nurture", "pla_security")
+class TestConsentAndRunAccess(PharmacyNurtureCommon):
+    def test_consents_by_role_and_company(self):
+        lead = self._handed_off_lead()
+        Consent = self.env["pharmacy.lead.consent"]
+        consent = Consent.with_user(self.user_sales).create(
+            {
+                "lead_id": lead.id,
+                "kind": "processing",
+                "source": "phone",
+                "document_ref": "Call 27.11",
+            }
+        )
+        self.assertTrue(lead.processing_consent)
+        with self.assertRaises(AccessError):
+            consent.with_user(self.user_sales).unlink()
+        consent.with_user(self.user_sales).action_withdraw()
+        self.assertFalse(lead.processing_consent)
+        self.assertFalse(
+            Consent.with_user(self.user_desk_other)
+            .with_company(self.other_company)
+            .search([("lead_id", "=", lead.id)])
+        )
+        desk_lead = self._desk_lead()
+        self._consent(desk_lead)
+        self.assertFalse(
+            Consent.with_user(self.user_sales).search([("lead_id", "=", desk_lead.id)]),
+            "sales do not see the consents of desk leads",
+        )
+        with self.assertRaises(ValidationError):
+            consent.write({"withdrawn_on": "2000-01-01"})
+
+    def test_step_runs_are_read_only_below_manager(self):
+        with freeze_time("2026-11-02"):
+            lead = self._desk_lead(pharmacy_segment="doctor")
+            self._run()
+        run = lead.nurture_run_ids
+        self.assertTrue(run.with_user(self.user_desk).read(["result"]))
+        with self.assertRaises(AccessError):
+            run.with_user(self.user_desk).write({"result": "failed"})
+        self.assertFalse(
+            self.env["pharmacy.nurture.step.run"]
+            .with_user(self.user_sales)
+            .search([("lead_id", "=", lead.id)])
+        )
+        self.assertFalse(
+            self.env["pharmacy.nurture.step.run"]
+            .with_user(self.user_desk_other)
+            .with_company(self.other_company)
+            .search([("lead_id", "=", lead.id)])
+        )

@@ -546,6 +546,7 @@ class TestScoringQueries(PharmacyScoringCommon):
             score_summary={},
             lead_origin={},
             lifecycle_state={},
+            temperature={},
         )
         Lead = self.env["crm.lead"].with_user(self.user_manager)
         domain = [("id", "in", leads.ids)]
