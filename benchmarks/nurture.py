@@ -12,13 +12,11 @@ Needs PostgreSQL and Odoo 18.0 installed in this Python (see README).
 """
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
 import time
 
-from scoring import odoo_addons_path, prepare_database
+from scoring import cleanup, odoo_addons_path, prepare_database
 
 
 def fill(env, count):
@@ -179,13 +177,7 @@ def main():
                 f" {activities} activities"
             )
     finally:
-        os.unlink(conf.name)
-        odoo.sql_db.close_db(args.db)
-        if not args.keep:
-            subprocess.run(
-                ["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "root", args.db],
-                check=False,
-            )
+        cleanup(args.db, conf.name, args.keep)
 
 
 if __name__ == "__main__":

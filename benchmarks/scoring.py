@@ -57,6 +57,18 @@ def odoo_addons_path():
     return ",".join(paths)
 
 
+def cleanup(db, conf_path, keep):
+    """Close Odoo's connections, remove the config, drop the database."""
+    import odoo  # noqa: PLC0415
+
+    os.unlink(conf_path)
+    odoo.sql_db.close_db(db)
+    if not keep:
+        subprocess.run(
+            ["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "root", db], check=False
+        )
+
+
 def run(cmd):
     subprocess.run(cmd, check=True)
 
@@ -309,13 +321,7 @@ def main():
             print(f"  a1/b = {a1 / b:.2f}   a1/c = {a1 / c:.2f}")
             print(f"  a0/b = {a0 / b:.2f}   a0/c = {a0 / c:.2f}")
     finally:
-        os.unlink(conf.name)
-        odoo.sql_db.close_db(args.db)
-        if not args.keep:
-            subprocess.run(
-                ["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "root", args.db],
-                check=False,
-            )
+        cleanup(args.db, conf.name, args.keep)
 
 
 if __name__ == "__main__":

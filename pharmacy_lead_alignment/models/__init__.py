@@ -3,6 +3,7 @@ from . import crm_team
 from . import res_company
 from . import res_config_settings
 from . import pharmacy_lead_event
+from . import pharmacy_lead_domain_mixin
 from . import pharmacy_scoring_rule
 from . import pharmacy_lead_engagement
 from . import mail_activity

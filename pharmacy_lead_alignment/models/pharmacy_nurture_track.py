@@ -1,9 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import ast
-
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.osv import expression
 
 from ..tools import lifecycle
 
@@ -12,6 +9,7 @@ class PharmacyNurtureTrack(models.Model):
     """A plan of timed steps that warms leads until they qualify."""
 
     _name = "pharmacy.nurture.track"
+    _inherit = ["pharmacy.lead.domain.mixin"]
     _description = "Nurture Track"
     _order = "sequence, id"
     _check_company_auto = True
@@ -78,24 +76,16 @@ class PharmacyNurtureTrack(models.Model):
                     )
                 )
 
+    def _pla_domain_error(self, error):
+        return self.env._(
+            "Nurture track “%(track)s”: its filter is not a valid filter on leads "
+            "(%(error)s). Edit it with the domain editor.",
+            track=self.name,
+            error=error,
+        )
+
     def _pla_parse_domain(self):
-        self.ensure_one()
-        try:
-            domain = ast.literal_eval(self.domain or "[]")
-            if not isinstance(domain, list | tuple):
-                raise ValueError(self.env._("a domain is a list of conditions"))
-            domain = list(domain)
-            expression.expression(domain, self.env["crm.lead"].sudo())
-        except (ValueError, SyntaxError, TypeError, KeyError) as error:
-            raise ValidationError(
-                self.env._(
-                    "Nurture track “%(track)s”: its filter is not a valid filter on "
-                    "leads (%(error)s). Edit it with the domain editor.",
-                    track=self.name,
-                    error=error,
-                )
-            ) from error
-        return domain
+        return self._pla_lead_domain()
 
     def _pla_first_step(self):
         self.ensure_one()

@@ -1,9 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-import ast
-
 from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
-from odoo.osv import expression
 
 from ..tools import scoring
 
@@ -38,6 +35,7 @@ class PharmacyScoringRule(models.Model):
     """
 
     _name = "pharmacy.scoring.rule"
+    _inherit = ["pharmacy.lead.domain.mixin"]
     _description = "Lead Scoring Rule"
     _order = "category, sequence, id"
     _check_company_auto = True
@@ -171,27 +169,20 @@ class PharmacyScoringRule(models.Model):
     # BUSINESS
     # ------------------------------------------------------------
 
+    def _pla_domain_error(self, error):
+        return self.env._(
+            "Rule “%(rule)s”: its condition is not a valid filter on leads "
+            "(%(error)s). Edit it with the domain editor.",
+            rule=self.name,
+            error=error,
+        )
+
     def _pla_parse_domain(self):
         """The rule's domain as a list, checked against crm.lead.
 
         :raise ValidationError: naming the rule and what is wrong
         """
-        self.ensure_one()
-        try:
-            domain = ast.literal_eval(self.domain or "[]")
-            if not isinstance(domain, list | tuple):
-                raise ValueError(self.env._("a domain is a list of conditions"))
-            domain = list(domain)
-            expression.expression(domain, self.env["crm.lead"].sudo())
-        except (ValueError, SyntaxError, TypeError, KeyError) as error:
-            raise ValidationError(
-                self.env._(
-                    "Rule “%(rule)s”: its condition is not a valid filter on "
-                    "leads (%(error)s). Edit it with the domain editor.",
-                    rule=self.name,
-                    error=error,
-                )
-            ) from error
+        domain = self._pla_lead_domain()
         read = self._pla_domain_fields(domain)
         if read & SCORE_FIELDS:
             raise ValidationError(

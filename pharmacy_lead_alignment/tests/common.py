@@ -107,6 +107,16 @@ class PharmacyLeadCommon(TransactionCase):
             yield context
         self.assertRegex(str(context.exception), regex)
 
+    def _count(self, func):
+        """Queries run by ``func``, flushed, from a cold cache (what the
+        assertQueryCount budgets of Odoo count)."""
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        func()
+        self.env.flush_all()
+        return self.env.cr.sql_log_count - before
+
     # ------------------------------------------------------------
     # Factories
     # ------------------------------------------------------------

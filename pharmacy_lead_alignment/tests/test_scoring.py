@@ -481,14 +481,6 @@ class TestScoringConfiguration(PharmacyScoringCommon):
 
 @tagged("post_install", "-at_install", "pla_scoring", "pla_performance")
 class TestScoringQueries(PharmacyScoringCommon):
-    def _count(self, func):
-        self.env.flush_all()
-        self.env.invalidate_all()
-        before = self.env.cr.sql_log_count
-        func()
-        self.env.flush_all()
-        return self.env.cr.sql_log_count - before
-
     def test_creating_100_leads_costs_a_handful_more(self):
         """Qualifying leads on creation (scores, MQL moves, events and the
         desk's activities) costs a fixed number of queries, not per lead."""

@@ -100,14 +100,6 @@ class TestSecurity(PharmacyLeadCommon):
 
 @tagged("post_install", "-at_install", "pla_lifecycle", "pla_performance")
 class TestQueryBudget(PharmacyLeadCommon):
-    def _count(self, func):
-        self.env.flush_all()
-        self.env.invalidate_all()
-        before = self.env.cr.sql_log_count
-        func()
-        self.env.flush_all()
-        return self.env.cr.sql_log_count - before
-
     def test_lead_creation_adds_no_query_per_lead(self):
         Lead = self.env["crm.lead"].with_user(self.user_desk)
         Lead.create({"name": "warm-up"})  # fill ormcaches (groups, rules)
