@@ -8,7 +8,7 @@
     "website": "https://github.com/pharmacy-lead-alignment/pharmacy_lead_alignment",
     "author": "Pharmacy Lead Alignment contributors",
     "license": "LGPL-3",
-    "depends": ["crm", "mail"],
+    "depends": ["crm", "mail", "resource"],
     "data": [
         "security/pharmacy_lead_alignment_groups.xml",
         "security/ir.model.access.csv",
@@ -20,6 +20,7 @@
         "views/crm_lead_views.xml",
         "views/pharmacy_scoring_rule_views.xml",
         "views/pharmacy_nurture_track_views.xml",
+        "views/pharmacy_sla_policy_views.xml",
         "wizard/pharmacy_scoring_settings_views.xml",
         "views/crm_team_views.xml",
         "views/res_config_settings_views.xml",

@@ -9,4 +9,6 @@ from . import pharmacy_lead_engagement
 from . import mail_activity
 from . import pharmacy_nurture_track
 from . import pharmacy_lead_consent
+from . import pharmacy_sla_policy
+from . import pharmacy_lead_sla
 from . import crm_lead

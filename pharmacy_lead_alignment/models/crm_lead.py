@@ -10,7 +10,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, split_every
 
-from ..tools import lifecycle, scoring
+from ..tools import lifecycle, scoring, sla
 from ..tools.lifecycle import LifecycleError
 from .pharmacy_scoring_rule import (
     CATEGORY_ENGAGEMENT,
@@ -151,6 +151,25 @@ class CrmLead(models.Model):
         compute="_compute_consents", store=True, string="Data Processing Consent"
     )
     marketing_consent = fields.Boolean(compute="_compute_consents", store=True)
+    sla_ids = fields.One2many("pharmacy.lead.sla", "lead_id", string="SLA Clocks")
+    sla_state = fields.Selection(
+        [("running", "Running"), ("breached", "Breached")],
+        string="SLA",
+        copy=False,
+        readonly=True,
+        index=True,
+    )
+    sla_deadline = fields.Datetime(string="SLA Deadline", copy=False, readonly=True)
+    sla_risk_date = fields.Datetime(
+        string="SLA at Risk From", copy=False, readonly=True, index=True
+    )
+    sla_colour = fields.Char(string="SLA Colour", compute="_compute_sla_colour")
+    sla_at_risk = fields.Boolean(
+        string="SLA at Risk",
+        compute="_compute_sla_colour",
+        search="_search_sla_at_risk",
+        help="A running SLA clock is in its last quarter or past its deadline.",
+    )
     score_date = fields.Date(
         string="Score Changed On",
         readonly=True,
@@ -174,6 +193,31 @@ class CrmLead(models.Model):
                 if lead.lifecycle_state
                 else False
             )
+
+    @api.depends("sla_state", "sla_deadline", "sla_risk_date")
+    def _compute_sla_colour(self):
+        now = fields.Datetime.now()
+        for lead in self:
+            if lead.sla_state == "breached" or (
+                lead.sla_state == "running" and lead.sla_deadline < now
+            ):
+                lead.sla_colour = "red"
+            elif lead.sla_state == "running":
+                lead.sla_colour = "amber" if lead.sla_risk_date <= now else "green"
+            else:
+                lead.sla_colour = False
+            lead.sla_at_risk = lead.sla_colour in ("amber", "red") and (
+                lead.sla_state == "running"
+            )
+
+    def _search_sla_at_risk(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Operation not supported"))
+        domain = [
+            ("sla_state", "=", "running"),
+            ("sla_risk_date", "<=", fields.Datetime.now()),
+        ]
+        return domain if (operator == "=") == value else ["!", "&", *domain]
 
     @api.depends("consent_ids.kind", "consent_ids.is_valid")
     def _compute_consents(self):
@@ -264,6 +308,7 @@ class CrmLead(models.Model):
             self._pla_log_events(events)
             self._pla_apply_side_effects(vals["lifecycle_state"])
             self._pla_nurture_follow_state(vals["lifecycle_state"])
+            self._pla_sla_follow_state(vals["lifecycle_state"])
         if converting:
             converting._pla_convert_transitions()
         if outcomes is not None:
@@ -701,6 +746,7 @@ class CrmLead(models.Model):
             super(CrmLead, leads).write({"lifecycle_state": new_state})
             self._pla_log_events(events)
             leads._pla_nurture_follow_state(new_state)
+            leads._pla_sla_follow_state(new_state)
         return True
 
     def _pla_apply_side_effects(self, new_state):
@@ -1418,6 +1464,23 @@ class CrmLead(models.Model):
     def _pla_log_activity_signals(self, done):
         """``done``: ``(lead_id, activity_type_id, summary)`` of activities
         just marked done."""
+        contact_types = self.env["mail.activity.type"].sudo().search(
+            [("category", "in", ["phonecall", "meeting"])]
+        ).ids + [
+            type_.id
+            for type_ in (
+                self.env.ref("mail.mail_activity_data_call", raise_if_not_found=False),
+                self.env.ref(
+                    "mail.mail_activity_data_meeting", raise_if_not_found=False
+                ),
+            )
+            if type_
+        ]
+        contacted = [
+            lead_id for lead_id, type_id, _s in done if type_id in contact_types
+        ]
+        if contacted:
+            self.sudo().browse(contacted).exists()._pla_sla_reach(sla.KIND_CONTACT)
         signal_types = self.env["pharmacy.scoring.rule"]._pla_activity_signal_types()
         for lead_id, type_id, summary in done:
             if type_id not in signal_types:
@@ -1849,4 +1912,199 @@ class CrmLead(models.Model):
         elif todo:
             step.mail_template_id.send_mail_batch(todo.ids, force_send=False)
         self.env["pharmacy.nurture.step.run"].sudo().create(runs)
+        return True
+
+    # ------------------------------------------------------------
+    # SLA
+    # ------------------------------------------------------------
+
+    def _pla_sla_follow_state(self, new_state):
+        """Start, meet or close SLA clocks as the lead moves."""
+        if new_state == lifecycle.HANDED_OFF:
+            self._pla_sla_start(sla.KIND_RESPONSE)
+            return
+        if new_state in (lifecycle.LOST, lifecycle.DISQUALIFIED, lifecycle.WON):
+            self._pla_sla_close()
+            return
+        self._pla_sla_reach(sla.KIND_RESPONSE)
+        if new_state == lifecycle.ACCEPTED:
+            self._pla_sla_start(sla.KIND_CONTACT)
+        elif new_state in (lifecycle.NURTURING, lifecycle.INQUIRY):
+            self._pla_sla_close()
+
+    def _pla_sla_start(self, kind):
+        """Start the clock of the policy that applies to each lead (by team and
+        grade, see :func:`tools.sla.pick_policy`)."""
+        leads = self.filtered("team_id")
+        if not leads:
+            return self.env["pharmacy.lead.sla"]
+        Policy = self.env["pharmacy.sla.policy"].sudo()
+        policies = Policy.search(
+            [("kind", "=", kind), ("company_id", "in", leads.company_id.ids)]
+        )
+        data = [
+            {
+                "id": policy.id,
+                "sequence": policy.sequence,
+                "team_ids": set(policy.team_ids.ids),
+                "min_grade": policy.min_grade or None,
+            }
+            for policy in policies
+        ]
+        now = fields.Datetime.now()
+        vals_list = []
+        for lead in leads:
+            picked = sla.pick_policy(data, lead.team_id.id, lead.lead_grade)
+            if not picked:
+                continue
+            policy = Policy.browse(picked["id"])
+            deadline = policy._pla_deadline(now).replace(tzinfo=None, microsecond=0)
+            vals_list.append(
+                {
+                    "lead_id": lead.id,
+                    "policy_id": policy.id,
+                    "kind": kind,
+                    "team_id": lead.team_id.id,
+                    "start": now,
+                    "deadline": deadline,
+                    "company_id": policy.company_id.id,
+                }
+            )
+        clocks = self.env["pharmacy.lead.sla"].sudo().create(vals_list)
+        clocks.lead_id._pla_sla_refresh()
+        return clocks
+
+    def _pla_sla_reach(self, kind):
+        """The condition of the running ``kind`` clocks is fulfilled now."""
+        clocks = (
+            self.env["pharmacy.lead.sla"]
+            .sudo()
+            .search(
+                [
+                    ("lead_id", "in", self.ids),
+                    ("kind", "=", kind),
+                    ("state", "in", [sla.RUNNING, sla.BREACHED]),
+                    ("reached_date", "=", False),
+                ]
+            )
+        )
+        now = fields.Datetime.now()
+        for clock in clocks:
+            clock.write(
+                {"reached_date": now, "state": sla.reached_state(clock.deadline, now)}
+            )
+        clocks.lead_id._pla_sla_refresh()
+        return clocks
+
+    def _pla_sla_close(self):
+        """The lead left the flow: running clocks stop without a breach."""
+        clocks = (
+            self.env["pharmacy.lead.sla"]
+            .sudo()
+            .search([("lead_id", "in", self.ids), ("state", "=", sla.RUNNING)])
+        )
+        clocks.write({"state": sla.CLOSED})
+        clocks.lead_id._pla_sla_refresh()
+        return clocks
+
+    def _pla_sla_refresh(self):
+        """Copy the most urgent open clock onto the lead (kanban, filters)."""
+        clocks = (
+            self.env["pharmacy.lead.sla"]
+            .sudo()
+            .search(
+                [
+                    ("lead_id", "in", self.ids),
+                    ("state", "in", [sla.RUNNING, sla.BREACHED]),
+                    ("reached_date", "=", False),
+                ],
+                order="deadline",
+            )
+        )
+        first = {}
+        for clock in clocks:
+            first.setdefault(clock.lead_id.id, clock)
+        for lead in self:
+            clock = first.get(lead.id)
+            values = {
+                "sla_state": clock.state if clock else False,
+                "sla_deadline": clock.deadline if clock else False,
+                "sla_risk_date": (
+                    clock.start + (clock.deadline - clock.start) * 3 / 4
+                    if clock
+                    else False
+                ),
+            }
+            super(CrmLead, lead.sudo()).write(values)
+        return True
+
+    def message_post(self, **kwargs):
+        """An e-mail sent to the customer is a first contact."""
+        message = super().message_post(**kwargs)
+        if (
+            message.message_type == "comment"
+            and message.subtype_id == self.env.ref("mail.mt_comment")
+            and not self.env.user.share
+            and self.sla_state
+        ):
+            self._pla_sla_reach(sla.KIND_CONTACT)
+        return message
+
+    @api.model
+    def _cron_check_sla(self, batch_size=1000):
+        """Every 15 minutes: mark breaches and escalate them, level by level.
+
+        Clock rows are locked with ``SKIP LOCKED``, so two workers never
+        handle the same clock; the level is stored with the warning, so a
+        level is never warned twice.
+        """
+        now = fields.Datetime.now()
+        Clock = self.env["pharmacy.lead.sla"].sudo()
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                "SELECT id FROM pharmacy_lead_sla WHERE state = %s AND deadline < %s"
+                " ORDER BY deadline LIMIT %s FOR UPDATE SKIP LOCKED",
+                sla.RUNNING,
+                now,
+                batch_size,
+            )
+        )
+        breached = Clock.browse([row[0] for row in cr.fetchall()])
+        breached.write({"state": sla.BREACHED})
+        for clock in breached:
+            clock.lead_id.sudo().message_post(
+                body=self.env._(
+                    "SLA breached: “%(policy)s” was due on %(deadline)s (UTC).",
+                    policy=clock.policy_id.name,
+                    deadline=fields.Datetime.to_string(clock.deadline),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        cr.execute(
+            SQL(
+                "SELECT id FROM pharmacy_lead_sla WHERE state = %s"
+                " AND reached_date IS NULL AND escalation_level < %s"
+                " ORDER BY deadline LIMIT %s FOR UPDATE SKIP LOCKED",
+                sla.BREACHED,
+                sla.MAX_LEVEL,
+                batch_size,
+            )
+        )
+        escalated = 0
+        for clock in Clock.browse([row[0] for row in cr.fetchall()]):
+            level = sla.escalation_due(
+                clock.escalation_level,
+                clock.deadline,
+                now,
+                clock.policy_id.escalation_delay,
+            )
+            if not level:
+                continue
+            clock._pla_escalate(level)
+            escalated += 1
+        breached.lead_id._pla_sla_refresh()
+        self.env["ir.cron"]._notify_progress(
+            done=len(breached) + escalated, remaining=0
+        )
         return True

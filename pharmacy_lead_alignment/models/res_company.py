@@ -54,6 +54,16 @@ class ResCompany(models.Model):
         help="Number of days after which engagement points are worth half.",
     )
 
+    sla_sales_manager_id = fields.Many2one(
+        "res.users",
+        string="SLA: Sales Manager",
+        help="Second level of escalation of a breached sales SLA.",
+    )
+    alignment_head_id = fields.Many2one(
+        "res.users",
+        string="Head of the Pharmacy",
+        help="Last level of escalation of a breached sales SLA.",
+    )
     lead_warm_threshold = fields.Integer(
         string="Warm from",
         default=25,

@@ -4,3 +4,4 @@ from . import test_gate
 from . import test_security
 from . import test_scoring
 from . import test_nurture
+from . import test_sla
