@@ -21,6 +21,7 @@
         "views/pharmacy_scoring_rule_views.xml",
         "views/pharmacy_nurture_track_views.xml",
         "views/pharmacy_sla_policy_views.xml",
+        "report/pharmacy_sla_report_views.xml",
         "wizard/pharmacy_scoring_settings_views.xml",
         "views/crm_team_views.xml",
         "views/res_config_settings_views.xml",

@@ -722,6 +722,7 @@ class CrmLead(models.Model):
                     "user_id": self.env.uid,
                     "reason": reason or False,
                     "is_override": is_override,
+                    "team_id": lead.team_id.id,
                     "company_id": (lead.company_id or self.env.company).id,
                 }
                 for lead, old, new, reason, is_override in events
@@ -1991,7 +1992,11 @@ class CrmLead(models.Model):
         now = fields.Datetime.now()
         for clock in clocks:
             clock.write(
-                {"reached_date": now, "state": sla.reached_state(clock.deadline, now)}
+                {
+                    "reached_date": now,
+                    "state": sla.reached_state(clock.deadline, now),
+                    "hours_taken": clock._pla_working_hours(clock.start, now),
+                }
             )
         clocks.lead_id._pla_sla_refresh()
         return clocks
@@ -2024,18 +2029,34 @@ class CrmLead(models.Model):
         first = {}
         for clock in clocks:
             first.setdefault(clock.lead_id.id, clock)
+        rows = []
         for lead in self:
             clock = first.get(lead.id)
-            values = {
-                "sla_state": clock.state if clock else False,
-                "sla_deadline": clock.deadline if clock else False,
-                "sla_risk_date": (
+            rows.append(
+                (
+                    lead.id,
+                    clock.state if clock else None,
+                    clock.deadline if clock else None,
                     clock.start + (clock.deadline - clock.start) * 3 / 4
                     if clock
-                    else False
-                ),
-            }
-            super(CrmLead, lead.sudo()).write(values)
+                    else None,
+                )
+            )
+        fnames = ["sla_state", "sla_deadline", "sla_risk_date"]
+        self.flush_recordset(fnames)
+        for chunk in split_every(5000, rows):
+            columns = list(zip(*chunk, strict=True))
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE crm_lead AS lead SET sla_state = v.state,"
+                    " sla_deadline = v.deadline, sla_risk_date = v.risk"
+                    " FROM unnest(%s::int[], %s::varchar[], %s::timestamp[],"
+                    " %s::timestamp[]) AS v(id, state, deadline, risk)"
+                    " WHERE lead.id = v.id",
+                    *[list(column) for column in columns],
+                )
+            )
+        self.invalidate_recordset(fnames + ["sla_colour", "sla_at_risk"])
         return True
 
     def message_post(self, **kwargs):
@@ -2072,14 +2093,19 @@ class CrmLead(models.Model):
         )
         breached = Clock.browse([row[0] for row in cr.fetchall()])
         breached.write({"state": sla.BREACHED})
+        notes = defaultdict(list)
         for clock in breached:
-            clock.lead_id.sudo().message_post(
-                body=self.env._(
+            notes[clock.lead_id.id].append(
+                self.env._(
                     "SLA breached: “%(policy)s” was due on %(deadline)s (UTC).",
                     policy=clock.policy_id.name,
                     deadline=fields.Datetime.to_string(clock.deadline),
-                ),
-                subtype_xmlid="mail.mt_note",
+                )
+            )
+        if notes:
+            breached.lead_id.mapped("name")  # one prefetch for the batch
+            self.sudo().browse(list(notes))._message_log_batch(
+                {lead_id: "<br/>".join(bodies) for lead_id, bodies in notes.items()}
             )
         cr.execute(
             SQL(
@@ -2091,7 +2117,7 @@ class CrmLead(models.Model):
                 batch_size,
             )
         )
-        escalated = 0
+        due = defaultdict(lambda: Clock)
         for clock in Clock.browse([row[0] for row in cr.fetchall()]):
             level = sla.escalation_due(
                 clock.escalation_level,
@@ -2099,10 +2125,11 @@ class CrmLead(models.Model):
                 now,
                 clock.policy_id.escalation_delay,
             )
-            if not level:
-                continue
-            clock._pla_escalate(level)
-            escalated += 1
+            if level:
+                due[level] |= clock
+        for level, clocks in due.items():
+            clocks._pla_escalate(level)
+        escalated = sum(len(clocks) for clocks in due.values())
         breached.lead_id._pla_sla_refresh()
         self.env["ir.cron"]._notify_progress(
             done=len(breached) + escalated, remaining=0

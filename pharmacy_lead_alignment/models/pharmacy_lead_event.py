@@ -34,6 +34,9 @@ class PharmacyLeadEvent(models.Model):
         string="Override",
         help="Forced by an Alignment Manager, skipping the usual qualification.",
     )
+    team_id = fields.Many2one(
+        "crm.team", index=True, help="The lead's team after the move."
+    )
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )

@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import UTC
+
 from odoo import fields, models
 
 from ..tools import sla
@@ -27,30 +29,54 @@ class PharmacyLeadSla(models.Model):
         sla.CLOCK_STATE_SELECTION, required=True, default=sla.RUNNING, index=True
     )
     escalation_level = fields.Integer(default=0)
+    hours_taken = fields.Float(
+        string="Working Hours Taken",
+        help="Working hours of the policy's calendar from start to reached.",
+    )
     company_id = fields.Many2one("res.company", required=True, index=True)
 
     def _pla_escalate(self, level):
         """Warn the person of ``level`` (1 team leader, 2 sales manager,
-        3 head of the pharmacy) with an activity, once."""
+        3 head of the pharmacy) of each clock with an activity, in one
+        ``create``, and store the level so that it is never warned twice."""
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        model_id = self.env["ir.model"]._get_id("crm.lead")
+        self.lead_id.mapped("name")  # one prefetch, not one read per activity
+        vals_list = []
+        for clock in self:
+            user = {
+                1: clock.team_id.user_id,
+                2: clock.company_id.sla_sales_manager_id,
+                3: clock.company_id.alignment_head_id,
+            }.get(level)
+            if user:
+                vals_list.append(
+                    {
+                        "res_model_id": model_id,
+                        "res_id": clock.lead_id.id,
+                        "activity_type_id": todo.id,
+                        "summary": self.env._(
+                            "SLA breached (level %(level)s): %(policy)s",
+                            level=level,
+                            policy=clock.policy_id.name,
+                        ),
+                        "user_id": user.id,
+                        "date_deadline": fields.Date.context_today(self),
+                    }
+                )
+        self.env["mail.activity"].sudo().with_context(
+            mail_activity_quick_update=True
+        ).create(vals_list)
+        self.write({"escalation_level": level})
+        return True
+
+    def _pla_working_hours(self, start, end):
+        """Working hours between two naive UTC datetimes on the clock's
+        calendar (the calendar's leaves excluded)."""
         self.ensure_one()
-        company = self.company_id
-        users = {
-            1: self.team_id.user_id,
-            2: company.sla_sales_manager_id,
-            3: company.alignment_head_id,
-        }
-        user = users.get(level)
-        if user:
-            self.lead_id.sudo().with_context(
-                mail_activity_quick_update=True
-            ).activity_schedule(
-                "mail.mail_activity_data_todo",
-                user_id=user.id,
-                summary=self.env._(
-                    "SLA breached (level %(level)s): %(policy)s",
-                    level=level,
-                    policy=self.policy_id.name,
-                ),
-            )
-        self.escalation_level = level
-        return user
+        calendar = self.policy_id._pla_calendar()
+        if not calendar or end <= start:
+            return 0.0
+        return calendar.get_work_hours_count(
+            start.replace(tzinfo=UTC), end.replace(tzinfo=UTC)
+        )

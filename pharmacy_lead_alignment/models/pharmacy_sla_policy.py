@@ -24,6 +24,9 @@ class PharmacySlaPolicy(models.Model):
     )
     team_ids = fields.Many2many(
         "crm.team",
+        "pharmacy_sla_policy_crm_team_rel",
+        "policy_id",
+        "team_id",
         string="Sales Teams",
         check_company=True,
         domain="[('alignment_role', '=', 'sales')]",

@@ -299,3 +299,55 @@ class TestSlaConfiguration(PharmacySlaCommon):
         self.assertTrue(clocks.search([("lead_id", "=", lead.id)]))
         with self.assertRaises(AccessError):
             clocks.search([("lead_id", "=", lead.id)]).write({"state": "met"})
+
+
+@tagged("post_install", "-at_install", "pla_sla")
+class TestSlaLedger(PharmacySlaCommon):
+    def test_both_sides_in_one_ledger(self):
+        self.env["pharmacy.sla.policy"].with_user(self.user_manager).create(
+            {
+                "name": "Desk: 4 leads a month, 50 % accepted",
+                "kind": "marketing_volume",
+                "team_ids": [(6, 0, self.sales_team.ids)],
+                "volume_target": 4,
+                "acceptance_target": 50,
+            }
+        )
+        with freeze_time("2026-11-30 09:00:00"):
+            fast = self._handed_off_lead(name="Fast")
+            slow = self._handed_off_lead(name="Slow")
+            rejected = self._handed_off_lead(name="Rejected")
+        with freeze_time("2026-11-30 10:00:00"):
+            fast.with_user(self.user_sales).action_accept()
+            rejected.with_user(self.user_sales).action_recycle("Not now")
+        with freeze_time("2026-11-30 14:00:00"):
+            slow.with_user(self.user_sales).action_accept()
+        self.env.flush_all()
+        Report = self.env["pharmacy.sla.report"].with_user(self.user_sales_manager)
+        sales = Report.search(
+            [
+                ("side", "=", "sales"),
+                ("team_id", "=", self.sales_team.id),
+                ("kind", "=", "sales_response"),
+            ]
+        )
+        self.assertEqual(sales.clock_count, 3)
+        self.assertEqual(sales.met_count, 2)
+        self.assertEqual(sales.breached_count, 1)
+        self.assertAlmostEqual(sales.met_rate, 200 / 3, places=2)
+        self.assertAlmostEqual(sales.median_hours, 1.0, places=2)
+        self.assertAlmostEqual(sales.p90_hours, 4.2, places=2)  # 1, 1, 5 hours
+        marketing = Report.search(
+            [("side", "=", "marketing"), ("team_id", "=", self.sales_team.id)]
+        )
+        self.assertEqual(marketing.handed_off_count, 3)
+        self.assertEqual(marketing.accepted_count, 2)
+        self.assertEqual(marketing.rejected_count, 1)
+        self.assertAlmostEqual(marketing.acceptance_rate, 200 / 3, places=2)
+        self.assertEqual(marketing.volume_target, 4)
+        self.assertAlmostEqual(marketing.volume_attainment, 75.0, places=2)
+        self.assertFalse(
+            Report.with_user(self.user_desk_other)
+            .with_company(self.other_company)
+            .search([("team_id", "=", self.sales_team.id)])
+        )
