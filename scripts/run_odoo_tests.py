@@ -157,6 +157,11 @@ def main(argv=None):
 
     # An HTTP server for HttpCase tests, as `odoo --test-enable` starts one.
     server.load_server_wide_modules()
+    # Read every manifest now, in this thread: otherwise the HTTP thread parses
+    # them on its first static request while tests parse code here, and
+    # CPython 3.11 (before 3.11.8) can then fail with "AST constructor
+    # recursion depth mismatch" (a thread-safety bug of compile()).
+    odoo.http.root.statics  # noqa: B018 - a cached property, computed here
     server.server = server.ThreadedServer(odoo.http.root)
     server.server.http_spawn()
 

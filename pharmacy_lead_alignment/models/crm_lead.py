@@ -2072,6 +2072,39 @@ class CrmLead(models.Model):
         return message
 
     @api.model
+    def _pla_sla_meetings_held(self, now, batch_size):
+        """A meeting of the lead's calendar held since the clock started is
+        a first contact, reached when the meeting began."""
+        self.env["calendar.event"].flush_model(["opportunity_id", "start", "stop"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT clock.id, min(event.start) FROM pharmacy_lead_sla clock"
+                " JOIN calendar_event event ON event.opportunity_id = clock.lead_id"
+                " WHERE clock.kind = %s AND clock.state IN %s"
+                " AND clock.reached_date IS NULL AND event.active"
+                " AND event.stop <= %s AND event.start >= clock.start"
+                " GROUP BY clock.id LIMIT %s",
+                sla.KIND_CONTACT,
+                (sla.RUNNING, sla.BREACHED),
+                now,
+                batch_size,
+            )
+        )
+        held = dict(self.env.cr.fetchall())
+        clocks = self.env["pharmacy.lead.sla"].sudo().browse(list(held))
+        for clock in clocks:
+            start = held[clock.id]
+            clock.write(
+                {
+                    "reached_date": start,
+                    "state": sla.reached_state(clock.deadline, start),
+                    "hours_taken": clock._pla_working_hours(clock.start, start),
+                }
+            )
+        clocks.lead_id._pla_sla_refresh()
+        return clocks
+
+    @api.model
     def _cron_check_sla(self, batch_size=1000):
         """Every 15 minutes: mark breaches and escalate them, level by level.
 
@@ -2082,6 +2115,7 @@ class CrmLead(models.Model):
         now = fields.Datetime.now()
         Clock = self.env["pharmacy.lead.sla"].sudo()
         cr = self.env.cr
+        self._pla_sla_meetings_held(now, batch_size)
         cr.execute(
             SQL(
                 "SELECT id FROM pharmacy_lead_sla WHERE state = %s AND deadline < %s"

@@ -150,6 +150,27 @@ class TestSlaClocks(PharmacySlaCommon):
             )
         self.assertEqual(self._clock(lead, "sales_contact").state, "met")
 
+    def test_a_held_meeting_is_a_contact(self):
+        with freeze_time("2026-11-30 09:00:00"):
+            lead = self._accepted_lead()
+            self.env["calendar.event"].create(
+                {
+                    "name": "Meeting at the clinic",
+                    "opportunity_id": lead.id,
+                    "start": "2026-11-30 13:00:00",
+                    "stop": "2026-11-30 14:00:00",
+                }
+            )
+        with freeze_time("2026-11-30 13:30:00"):
+            self.env["crm.lead"]._cron_check_sla()
+            self.assertEqual(self._clock(lead, "sales_contact").state, "running")
+        with freeze_time("2026-11-30 14:15:00"):
+            self.env["crm.lead"]._cron_check_sla()
+        contact = self._clock(lead, "sales_contact")
+        self.assertEqual(contact.state, "met")
+        self.assertEqual(contact.reached_date, datetime(2026, 11, 30, 13, 0))
+        self.assertAlmostEqual(contact.hours_taken, 4.0, places=2)
+
     def test_late_acceptance_is_breached_and_rejection_counts_as_an_answer(self):
         with freeze_time("2026-11-30 09:00:00"):
             late = self._handed_off_lead()
@@ -295,6 +316,12 @@ class TestSlaConfiguration(PharmacySlaCommon):
         )
         with freeze_time("2026-11-30 09:00:00"):
             lead = self._handed_off_lead()
+        self.assertFalse(
+            self.env["pharmacy.lead.sla"]
+            .with_user(self.user_desk_other)
+            .with_company(self.other_company)
+            .search([("lead_id", "=", lead.id)])
+        )
         clocks = self.env["pharmacy.lead.sla"].with_user(self.user_sales)
         self.assertTrue(clocks.search([("lead_id", "=", lead.id)]))
         with self.assertRaises(AccessError):
