@@ -1156,22 +1156,23 @@ class CrmLead(models.Model):
         ]
         self.flush_recordset(fnames + ["score_rule_ids"])
         cr = self.env.cr
-        for chunk in split_every(5000, rows):
-            columns = list(zip(*chunk, strict=True))
-            cr.execute(
-                SQL(
-                    "UPDATE crm_lead AS lead SET fit_score = v.fit,"
-                    " engagement_score = v.eng, lead_score = v.score,"
-                    " score_reason_data = v.reasons,"
-                    " lead_grade = COALESCE(lead.lead_grade, v.grade),"
-                    " score_date = v.scored"
-                    " FROM unnest(%s::int[], %s::int[], %s::int[], %s::int[],"
-                    " %s::varchar[], %s::varchar[], %s::date[])"
-                    " AS v(id, fit, eng, score, reasons, grade, scored)"
-                    " WHERE lead.id = v.id",
-                    *[list(column) for column in columns],
-                )
-            )
+        self._pla_update_leads(
+            SQL(
+                "fit_score = v.fit, engagement_score = v.eng, lead_score = v.score,"
+                " score_reason_data = v.reasons,"
+                " lead_grade = COALESCE(lead.lead_grade, v.grade),"
+                " score_date = v.scored"
+            ),
+            [
+                ("fit", "int"),
+                ("eng", "int"),
+                ("score", "int"),
+                ("reasons", "varchar"),
+                ("grade", "varchar"),
+                ("scored", "date"),
+            ],
+            rows,
+        )
         removed = [
             (lead_id, rule_id)
             for lead_id, (old, new) in rule_links.items()
@@ -1203,6 +1204,37 @@ class CrmLead(models.Model):
             )
         if rows or rule_links:
             self.invalidate_recordset(fnames + ["score_rule_ids", "score_summary"])
+
+    @api.model
+    def _pla_update_leads(self, assignments, columns, rows):
+        """Set values on many leads with a few ``UPDATE … FROM unnest(…)``
+        (one statement per 5,000 leads, not one per lead). The caller
+        flushes and invalidates the fields it writes.
+
+        :param assignments: the ``SET`` clause, reading ``v.<column>``
+        :param columns: ``(name, SQL type)`` of each value after the lead id
+        :param rows: tuples ``(lead_id, value, …)``
+        """
+        names = SQL(", ").join(
+            SQL.identifier(name) for name in ["id", *(name for name, _t in columns)]
+        )
+        types = ["int", *(sql_type for _n, sql_type in columns)]
+        for chunk in split_every(5000, rows):
+            arrays = SQL(", ").join(
+                SQL("%s::%s[]", list(values), SQL(sql_type))
+                for sql_type, values in zip(
+                    types, zip(*chunk, strict=True), strict=True
+                )
+            )
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE crm_lead AS lead SET %s FROM unnest(%s) AS v(%s)"
+                    " WHERE lead.id = v.id",
+                    assignments,
+                    arrays,
+                    names,
+                )
+            )
 
     def _pla_apply_mql_moves(self, settings, current, new_scores):
         """Qualify leads that reached the threshold; send back MQLs that
@@ -2044,18 +2076,13 @@ class CrmLead(models.Model):
             )
         fnames = ["sla_state", "sla_deadline", "sla_risk_date"]
         self.flush_recordset(fnames)
-        for chunk in split_every(5000, rows):
-            columns = list(zip(*chunk, strict=True))
-            self.env.cr.execute(
-                SQL(
-                    "UPDATE crm_lead AS lead SET sla_state = v.state,"
-                    " sla_deadline = v.deadline, sla_risk_date = v.risk"
-                    " FROM unnest(%s::int[], %s::varchar[], %s::timestamp[],"
-                    " %s::timestamp[]) AS v(id, state, deadline, risk)"
-                    " WHERE lead.id = v.id",
-                    *[list(column) for column in columns],
-                )
-            )
+        self._pla_update_leads(
+            SQL(
+                "sla_state = v.state, sla_deadline = v.deadline, sla_risk_date = v.risk"
+            ),
+            [("state", "varchar"), ("deadline", "timestamp"), ("risk", "timestamp")],
+            rows,
+        )
         self.invalidate_recordset(fnames + ["sla_colour", "sla_at_risk"])
         return True
 
