@@ -57,6 +57,22 @@ def odoo_addons_path():
     return ",".join(paths)
 
 
+def odoo_config(db):
+    """Import Odoo (or exit with one sentence) and point it at ``db`` through
+    a temporary config file; returns ``(odoo, config path)``."""
+    try:
+        import odoo  # noqa: PLC0415
+    except ImportError:
+        sys.exit("Odoo 18.0 is not installed in this Python: see README.")
+    with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as conf:
+        conf.write(
+            "[options]\ndb_host = 127.0.0.1\ndb_user = root\n"
+            f"addons_path = {odoo_addons_path()}\n"
+        )
+    odoo.tools.config.parse_config(["-c", conf.name, "-d", db])
+    return odoo, conf.name
+
+
 def cleanup(db, conf_path, keep):
     """Close Odoo's connections, remove the config, drop the database."""
     import odoo  # noqa: PLC0415
@@ -243,22 +259,12 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the database")
     parser.add_argument("--reuse", action="store_true", help="reuse a filled database")
     args = parser.parse_args()
-    try:
-        import odoo  # noqa: PLC0415
-    except ImportError:
-        sys.exit("Odoo 18.0 is not installed in this Python: see README.")
-
-    with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as conf:
-        conf.write(
-            "[options]\ndb_host = 127.0.0.1\ndb_user = root\n"
-            f"addons_path = {odoo_addons_path()}\n"
-        )
+    odoo, conf = odoo_config(args.db)
     rng = random.Random(42)
     try:
-        odoo.tools.config.parse_config(["-c", conf.name, "-d", args.db])
         if not args.reuse:
             print(f"Preparing {args.db} with {args.leads} leads …")
-            prepare_database(args.db, conf.name)
+            prepare_database(args.db, conf)
         registry = odoo.modules.registry.Registry(args.db)
         with registry.cursor() as cr:
             env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
@@ -321,7 +327,7 @@ def main():
             print(f"  a1/b = {a1 / b:.2f}   a1/c = {a1 / c:.2f}")
             print(f"  a0/b = {a0 / b:.2f}   a0/c = {a0 / c:.2f}")
     finally:
-        cleanup(args.db, conf.name, args.keep)
+        cleanup(args.db, conf, args.keep)
 
 
 if __name__ == "__main__":

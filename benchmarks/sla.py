@@ -12,11 +12,9 @@ Needs PostgreSQL and Odoo 18.0 installed in this Python (see README).
 """
 
 import argparse
-import sys
-import tempfile
 import time
 
-from scoring import cleanup, odoo_addons_path, prepare_database
+from scoring import cleanup, odoo_config, prepare_database
 
 LEADS = 10_000
 
@@ -69,19 +67,10 @@ def main():
     parser.add_argument("--db", default="pla_bench_sla")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
+    odoo, conf = odoo_config(args.db)
     try:
-        import odoo  # noqa: PLC0415
-    except ImportError:
-        sys.exit("Odoo 18.0 is not installed in this Python: see README.")
-    with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as conf:
-        conf.write(
-            "[options]\ndb_host = 127.0.0.1\ndb_user = root\n"
-            f"addons_path = {odoo_addons_path()}\n"
-        )
-    try:
-        odoo.tools.config.parse_config(["-c", conf.name, "-d", args.db])
         print(f"Preparing {args.db} with {args.clocks} running clocks …")
-        prepare_database(args.db, conf.name)
+        prepare_database(args.db, conf)
         registry = odoo.modules.registry.Registry(args.db)
         with registry.cursor() as cr:
             env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
@@ -121,7 +110,7 @@ def main():
                 f" over {args.clocks} clocks"
             )
     finally:
-        cleanup(args.db, conf.name, args.keep)
+        cleanup(args.db, conf, args.keep)
 
 
 if __name__ == "__main__":

@@ -2007,20 +2007,21 @@ class CrmLead(models.Model):
         clocks.lead_id._pla_sla_refresh()
         return clocks
 
+    def _pla_sla_open_clocks(self, kind=None):
+        """Clocks of these leads still waiting for their condition (running,
+        or breached and not reached yet), most urgent first."""
+        domain = [
+            ("lead_id", "in", self.ids),
+            ("state", "in", [sla.RUNNING, sla.BREACHED]),
+            ("reached_date", "=", False),
+        ]
+        if kind:
+            domain.append(("kind", "=", kind))
+        return self.env["pharmacy.lead.sla"].sudo().search(domain, order="deadline")
+
     def _pla_sla_reach(self, kind):
         """The condition of the running ``kind`` clocks is fulfilled now."""
-        clocks = (
-            self.env["pharmacy.lead.sla"]
-            .sudo()
-            .search(
-                [
-                    ("lead_id", "in", self.ids),
-                    ("kind", "=", kind),
-                    ("state", "in", [sla.RUNNING, sla.BREACHED]),
-                    ("reached_date", "=", False),
-                ]
-            )
-        )
+        clocks = self._pla_sla_open_clocks(kind)
         now = fields.Datetime.now()
         for clock in clocks:
             clock.write(
@@ -2046,18 +2047,7 @@ class CrmLead(models.Model):
 
     def _pla_sla_refresh(self):
         """Copy the most urgent open clock onto the lead (kanban, filters)."""
-        clocks = (
-            self.env["pharmacy.lead.sla"]
-            .sudo()
-            .search(
-                [
-                    ("lead_id", "in", self.ids),
-                    ("state", "in", [sla.RUNNING, sla.BREACHED]),
-                    ("reached_date", "=", False),
-                ],
-                order="deadline",
-            )
-        )
+        clocks = self._pla_sla_open_clocks()
         first = {}
         for clock in clocks:
             first.setdefault(clock.lead_id.id, clock)
