@@ -11,4 +11,6 @@ from . import pharmacy_nurture_track
 from . import pharmacy_lead_consent
 from . import pharmacy_sla_policy
 from . import pharmacy_lead_sla
+from . import pharmacy_feedback_reason
+from . import pharmacy_lead_feedback
 from . import crm_lead

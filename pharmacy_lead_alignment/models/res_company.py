@@ -2,7 +2,7 @@
 from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
-from ..tools import lifecycle, scoring
+from ..tools import feedback, lifecycle, scoring
 
 #: Company settings of the qualification scoring (re-score on change).
 SCORING_FIELDS = (
@@ -74,6 +74,39 @@ class ResCompany(models.Model):
         default=40,
         help="Leads with at least this score show as hot.",
     )
+
+    feedback_min_sample = fields.Integer(
+        string="Minimum Leads per Verdict",
+        default=feedback.DEFAULT_MIN_SAMPLE,
+        help="A fit rule gets a verdict and a suggested weight only when at least "
+        "this many reviewed leads matched it, and as many did not.",
+    )
+    feedback_max_step = fields.Integer(
+        string="Largest Change per Suggestion",
+        default=feedback.DEFAULT_MAX_STEP,
+        help="How many points a suggestion may add to or take from a rule at once.",
+    )
+
+    @api.constrains("feedback_min_sample", "feedback_max_step")
+    def _check_feedback_settings(self):
+        for company in self:
+            if company.feedback_min_sample < 1:
+                raise ValidationError(
+                    self.env._(
+                        "Feedback of %(company)s: the minimum number of leads per "
+                        "verdict must be at least 1 (for example 20).",
+                        company=company.display_name,
+                    )
+                )
+            if not 0 <= company.feedback_max_step <= feedback.POINTS_MAX:
+                raise ValidationError(
+                    self.env._(
+                        "Feedback of %(company)s: the largest change per "
+                        "suggestion must be between 0 and 100 points (for example "
+                        "10).",
+                        company=company.display_name,
+                    )
+                )
 
     @api.constrains("lead_warm_threshold", "lead_hot_threshold")
     def _check_temperature_thresholds(self):

@@ -1,5 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
+
+#: Our fields that Odoo's predictive lead scoring may learn from.
+PLS_FIELDS = ("lead_grade", "pharmacy_segment")
 
 
 class ResConfigSettings(models.TransientModel):
@@ -27,3 +30,60 @@ class ResConfigSettings(models.TransientModel):
     lead_engagement_half_life = fields.Float(
         related="company_id.lead_engagement_half_life", readonly=False
     )
+    feedback_min_sample = fields.Integer(
+        related="company_id.feedback_min_sample", readonly=False
+    )
+    feedback_max_step = fields.Integer(
+        related="company_id.feedback_max_step", readonly=False
+    )
+    pla_pls_alignment = fields.Boolean(
+        string="Predictive Scoring Learns Grade and Segment",
+        help="Add the lead grade and the pharmacy segment to the fields Odoo's "
+        "predictive lead scoring learns from.",
+    )
+
+    @api.model
+    def _pla_pls_fields(self):
+        param = self.env["ir.config_parameter"].sudo().get_param("crm.pls_fields")
+        return [name for name in (param or "").split(",") if name]
+
+    @api.model
+    def get_values(self):
+        values = super().get_values()
+        values["pla_pls_alignment"] = set(PLS_FIELDS) <= set(self._pla_pls_fields())
+        return values
+
+    @api.onchange("pla_pls_alignment")
+    def _onchange_pla_pls_alignment(self):
+        ours = self.env["crm.lead.scoring.frequency.field"]._pla_alignment_fields()
+        if self.pla_pls_alignment:
+            self.predictive_lead_scoring_fields |= ours
+        else:
+            self.predictive_lead_scoring_fields -= ours
+
+    def set_values(self):
+        result = super().set_values()
+        names = self._pla_pls_fields()
+        if self.pla_pls_alignment:
+            names += [name for name in PLS_FIELDS if name not in names]
+        else:
+            names = [name for name in names if name not in PLS_FIELDS]
+        self.env["ir.config_parameter"].sudo().set_param(
+            "crm.pls_fields", ",".join(names)
+        )
+        return result
+
+
+class CrmLeadScoringFrequencyField(models.Model):
+    _inherit = "crm.lead.scoring.frequency.field"
+
+    @api.model
+    def _pla_alignment_fields(self):
+        """Frequency fields of the lead grade and segment, created if missing."""
+        fields_ = self.env["ir.model.fields"]._get_ids("crm.lead")
+        ids = [fields_[name] for name in PLS_FIELDS]
+        existing = self.sudo().search([("field_id", "in", ids)])
+        missing = set(ids) - set(existing.field_id.ids)
+        if missing:
+            existing |= self.sudo().create([{"field_id": fid} for fid in missing])
+        return existing

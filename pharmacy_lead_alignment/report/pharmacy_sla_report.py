@@ -45,6 +45,12 @@ class PharmacySlaReport(models.Model):
     acceptance_target = fields.Float(
         string="Acceptance Promised (%)", aggregator="avg", readonly=True
     )
+    mishandled_count = fields.Integer(
+        string="Flagged as Mishandled",
+        readonly=True,
+        help="Accepted leads the desk flagged: no contact within the SLA, closed "
+        "without a reason, never followed up.",
+    )
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
@@ -96,6 +102,14 @@ class PharmacySlaReport(models.Model):
                    AND event.to_state IN ('nurturing', 'inquiry', 'disqualified')
                  GROUP BY 1, 2
             ),
+            flags AS (
+                SELECT flag.team_id, flag.company_id,
+                       date_trunc('month', flag.date)::date AS month,
+                       count(*) AS mishandled_count
+                  FROM pharmacy_lead_feedback flag
+                 WHERE flag.direction = 'marketing' AND flag.verdict = 'flag'
+                 GROUP BY 1, 2, 3
+            ),
             volume_policy AS (
                 SELECT DISTINCT ON (rel.team_id)
                        rel.team_id, policy.id AS policy_id,
@@ -115,7 +129,8 @@ class PharmacySlaReport(models.Model):
                        NULL::int AS handed_off_count, NULL::int AS accepted_count,
                        NULL::int AS rejected_count, NULL::float AS acceptance_rate,
                        NULL::int AS volume_target, NULL::float AS volume_attainment,
-                       NULL::float AS acceptance_target
+                       NULL::float AS acceptance_target,
+                       NULL::int AS mishandled_count
                   FROM sales
                 UNION ALL
                 SELECT 'marketing', m.month, m.team_id, vp.policy_id,
@@ -127,12 +142,17 @@ class PharmacySlaReport(models.Model):
                        vp.volume_target,
                        CASE WHEN vp.volume_target > 0
                             THEN 100.0 * m.handed_off_count / vp.volume_target END,
-                       vp.acceptance_target
+                       vp.acceptance_target, NULL
                   FROM marketing m
                   LEFT JOIN rejected r
                     ON r.team_id = m.team_id AND r.month = m.month
                   LEFT JOIN volume_policy vp ON vp.team_id = m.team_id
                  WHERE m.handed_off_count > 0
+                UNION ALL
+                SELECT 'sales', month, team_id, NULL, NULL, company_id, NULL, NULL,
+                       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                       NULL, mishandled_count
+                  FROM flags
             ) AS ledger
             )
             """

@@ -100,6 +100,14 @@ class PharmacyLeadCommon(TransactionCase):
         )
         cls.other_company.lead_desk_team_id = cls.other_desk
 
+    @classmethod
+    def _archive_pharmacy_defaults(cls):
+        """Archive the shipped scoring rules, nurture tracks and SLA policies:
+        a test sets up the ones its scenario needs."""
+        cls.env["pharmacy.scoring.rule"].search([]).active = False
+        cls.env["pharmacy.nurture.track"].search([]).active = False
+        cls.env["pharmacy.sla.policy"].search([]).active = False
+
     @contextmanager
     def assertRaisesRegex(self, exception, regex, msg=None):
         """Like unittest's, but rolled back like Odoo's ``assertRaises``."""

@@ -13,9 +13,7 @@ class PharmacySlaCommon(PharmacyLeadCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["pharmacy.scoring.rule"].search([]).active = False
-        cls.env["pharmacy.nurture.track"].search([]).active = False
-        cls.env["pharmacy.sla.policy"].search([]).active = False
+        cls._archive_pharmacy_defaults()
         Calendar = cls.env["resource.calendar"]
         # a pharmacy that works 9:00–20:00 on weekdays, in UTC for readability
         cls.calendar_weekdays = Calendar.create(

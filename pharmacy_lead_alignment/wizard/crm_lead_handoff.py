@@ -8,10 +8,9 @@ class CrmLeadHandoff(models.TransientModel):
     """Hand one or several qualified leads from the desk to a sales team."""
 
     _name = "crm.lead.handoff"
+    _inherit = ["pharmacy.lead.wizard.mixin"]
     _description = "Hand Off Leads to Sales"
 
-    lead_ids = fields.Many2many("crm.lead", required=True)
-    company_id = fields.Many2one("res.company", compute="_compute_company_id")
     team_id = fields.Many2one(
         "crm.team",
         string="Sales Team",
@@ -33,11 +32,6 @@ class CrmLeadHandoff(models.TransientModel):
         help="Mandatory when a lead that is not Marketing Qualified is handed off "
         "(Alignment Managers only); kept in the lead's event log."
     )
-
-    @api.depends("lead_ids")
-    def _compute_company_id(self):
-        for wizard in self:
-            wizard.company_id = wizard.lead_ids.company_id[:1] or self.env.company
 
     @api.depends("team_id")
     def _compute_team_user_ids(self):

@@ -5,6 +5,9 @@ from odoo.exceptions import AccessError
 from ..models.res_company import SCORING_FIELDS
 from ..tools import scoring
 
+#: Settings of the feedback loop, saved with the scoring ones.
+FEEDBACK_FIELDS = ("feedback_min_sample", "feedback_max_step")
+
 
 class PharmacyScoringSettings(models.TransientModel):
     """Lead scoring thresholds of the current company, for Alignment Managers
@@ -26,6 +29,12 @@ class PharmacyScoringSettings(models.TransientModel):
     lead_engagement_half_life = fields.Float(
         string="Engagement Half-Life (days)", required=True
     )
+    feedback_min_sample = fields.Integer(
+        string="Minimum Leads per Verdict", required=True
+    )
+    feedback_max_step = fields.Integer(
+        string="Largest Change per Suggestion", required=True
+    )
 
     @api.model
     def default_get(self, fields_list):
@@ -33,7 +42,7 @@ class PharmacyScoringSettings(models.TransientModel):
         company = self.env["res.company"].browse(
             values.get("company_id") or self.env.company.id
         )
-        for fname in SCORING_FIELDS:
+        for fname in SCORING_FIELDS + FEEDBACK_FIELDS:
             if fname in fields_list:
                 values[fname] = company.sudo()[fname]
         return values
@@ -46,5 +55,7 @@ class PharmacyScoringSettings(models.TransientModel):
             raise AccessError(
                 self.env._("Only an Alignment Manager can change lead scoring.")
             )
-        self.company_id.sudo().write({fname: self[fname] for fname in SCORING_FIELDS})
+        self.company_id.sudo().write(
+            {fname: self[fname] for fname in SCORING_FIELDS + FEEDBACK_FIELDS}
+        )
         return {"type": "ir.actions.act_window_close"}
