@@ -13,4 +13,8 @@ from . import pharmacy_sla_policy
 from . import pharmacy_lead_sla
 from . import pharmacy_feedback_reason
 from . import pharmacy_lead_feedback
+from . import pharmacy_process_map
+from . import pharmacy_marketing_cost
 from . import crm_lead
+from . import digest_digest
+from . import pharmacy_alignment_dashboard

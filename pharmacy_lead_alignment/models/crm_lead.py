@@ -45,12 +45,7 @@ REVIEW_KEY = "pla_review"
 #: Where the weekly desk digest stands: the first day of the last week sent.
 DIGEST_PARAM = "pharmacy_lead_alignment.feedback_digest_week"
 #: Moves out of "handed off" that are a sales decision on the lead.
-REVIEW_MOVES = (
-    lifecycle.ACCEPTED,
-    lifecycle.NURTURING,
-    lifecycle.INQUIRY,
-    lifecycle.DISQUALIFIED,
-)
+REVIEW_MOVES = (lifecycle.ACCEPTED, *lifecycle.REJECTED_TO)
 
 
 class CrmLead(models.Model):

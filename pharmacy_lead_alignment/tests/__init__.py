@@ -5,3 +5,6 @@ from . import test_security
 from . import test_scoring
 from . import test_nurture
 from . import test_sla
+from . import test_feedback
+from . import test_leadership
+from . import test_tours

@@ -78,6 +78,10 @@ TRANSITIONS = {
     DISQUALIFIED: frozenset({INQUIRY, NURTURING}),
 }
 
+#: Where a sales rejection sends a handed-off lead: recycled, returned to the
+#: desk, or disqualified.
+REJECTED_TO = (NURTURING, INQUIRY, DISQUALIFIED)
+
 #: Transitions that only an Alignment Manager may force, with a written reason.
 OVERRIDES = frozenset({(INQUIRY, HANDED_OFF), (NURTURING, HANDED_OFF)})
 

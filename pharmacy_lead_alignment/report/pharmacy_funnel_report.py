@@ -1,0 +1,303 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models, tools
+from odoo.tools import SQL
+
+from ..tools import funnel, lifecycle
+
+
+def _rank_sql(column):
+    """SQL giving the funnel level (tools.funnel.RANKS) of a state column."""
+    cases = SQL(" ").join(
+        SQL("WHEN %s THEN %s", state, level) for state, level in funnel.RANKS.items()
+    )
+    return SQL("CASE %s %s END", SQL(column), cases)
+
+
+class PharmacyFunnelReport(models.Model):
+    """One row per lead of the flow: how far down the funnel it went, from
+    the lifecycle event log. Summing the ``reached_*`` columns gives the
+    funnel of any team, origin, campaign or period (of entry in the flow)."""
+
+    _name = "pharmacy.funnel.report"
+    _description = "Lead Funnel"
+    _auto = False
+    _order = "date desc"
+    _rec_name = "lead_id"
+
+    lead_id = fields.Many2one("crm.lead", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    team_id = fields.Many2one("crm.team", readonly=True)
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
+    lead_origin = fields.Selection(
+        lifecycle.ORIGIN_SELECTION, string="Sourced By", readonly=True
+    )
+    lifecycle_state = fields.Selection(
+        lifecycle.STATE_SELECTION, string="Lifecycle", readonly=True
+    )
+    date = fields.Datetime(string="Entered On", readonly=True)
+    campaign_id = fields.Many2one("utm.campaign", readonly=True)
+    source_id = fields.Many2one("utm.source", readonly=True)
+    medium_id = fields.Many2one("utm.medium", readonly=True)
+    reached_inquiry = fields.Integer(string="Inquiries", readonly=True)
+    reached_mql = fields.Integer(string="MQLs", readonly=True)
+    reached_handed_off = fields.Integer(string="Handed Off", readonly=True)
+    reached_accepted = fields.Integer(string="Accepted", readonly=True)
+    reached_opportunity = fields.Integer(string="Opportunities", readonly=True)
+    reached_won = fields.Integer(string="Won", readonly=True)
+    recycled = fields.Integer(readonly=True)
+    recycled_won = fields.Integer(string="Recycled, Then Won", readonly=True)
+    revenue = fields.Float(
+        string="Won Revenue",
+        readonly=True,
+        groups="pharmacy_lead_alignment.group_alignment_manager",
+    )
+
+    @api.model
+    def _pla_revenue_sql(self):
+        """Won revenue of a lead: its confirmed sale orders when sale_crm is
+        installed and it has some, else the expected revenue of a won lead."""
+        won = SQL(
+            "CASE WHEN lead.lifecycle_state = %s "
+            "THEN COALESCE(lead.expected_revenue, 0) ELSE 0 END",
+            lifecycle.WON,
+        )
+        order = self.env.get("sale.order")
+        if order is None or "opportunity_id" not in order._fields:
+            return SQL(""), won
+        join = SQL(
+            """
+            LEFT JOIN (
+                SELECT opportunity_id, sum(amount_untaxed) AS amount
+                  FROM sale_order
+                 WHERE state = 'sale' AND opportunity_id IS NOT NULL
+                 GROUP BY opportunity_id
+            ) orders ON orders.opportunity_id = lead.id
+            """
+        )
+        return join, SQL("COALESCE(orders.amount, %s)", won)
+
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        join, revenue = self._pla_revenue_sql()
+        reached = SQL(", ").join(
+            SQL(
+                "(ranks.entry_rank <= %(level)s AND ranks.max_rank >= %(level)s)::int "
+                "AS %(column)s",
+                level=level,
+                column=SQL.identifier(f"reached_{stage}"),
+            )
+            for level, stage in enumerate(funnel.STAGES)
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                CREATE OR REPLACE VIEW %(table)s AS (
+                WITH ranks AS (
+                    SELECT event.lead_id,
+                           min(event.date) AS entry_date,
+                           (array_agg(%(rank)s ORDER BY event.date, event.id)
+                               FILTER (WHERE %(rank)s IS NOT NULL))[1]
+                               AS entry_rank,
+                           max(%(rank)s) AS max_rank
+                      FROM pharmacy_lead_event event
+                     GROUP BY event.lead_id
+                )
+                SELECT lead.id AS id, lead.id AS lead_id, lead.company_id,
+                       lead.team_id, lead.user_id, lead.lead_origin,
+                       lead.lifecycle_state, ranks.entry_date AS date,
+                       lead.campaign_id, lead.source_id, lead.medium_id,
+                       %(reached)s,
+                       (COALESCE(lead.recycle_count, 0) > 0)::int AS recycled,
+                       (COALESCE(lead.recycle_count, 0) > 0
+                        AND lead.lifecycle_state = %(won)s)::int AS recycled_won,
+                       %(revenue)s AS revenue
+                  FROM crm_lead lead
+                  JOIN ranks ON ranks.lead_id = lead.id
+                  %(join)s
+                 WHERE lead.lifecycle_state IS NOT NULL
+                )
+                """,
+                table=SQL.identifier(self._table),
+                rank=_rank_sql("event.to_state"),
+                reached=reached,
+                won=lifecycle.WON,
+                revenue=revenue,
+                join=join,
+            )
+        )
+
+
+class PharmacyRoiReport(models.Model):
+    """Return on the money spent, per campaign, source and medium: leads,
+    MQLs, accepted, won, won revenue, cost, cost per MQL, cost per won deal
+    and ROI, from the funnel and the marketing costs. Managers only."""
+
+    _name = "pharmacy.roi.report"
+    _description = "Marketing ROI"
+    _auto = False
+    _order = "revenue desc"
+
+    dimension = fields.Selection(
+        [("campaign", "Campaign"), ("source", "Source"), ("medium", "Medium")],
+        readonly=True,
+    )
+    campaign_id = fields.Many2one("utm.campaign", readonly=True)
+    source_id = fields.Many2one("utm.source", readonly=True)
+    medium_id = fields.Many2one("utm.medium", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    lead_count = fields.Integer(string="Leads", readonly=True)
+    mql_count = fields.Integer(string="MQLs", readonly=True)
+    accepted_count = fields.Integer(string="Accepted", readonly=True)
+    won_count = fields.Integer(string="Won", readonly=True)
+    revenue = fields.Monetary(string="Won Revenue", readonly=True)
+    cost = fields.Monetary(readonly=True)
+    cost_per_mql = fields.Monetary(
+        string="Cost per MQL", aggregator="avg", readonly=True
+    )
+    cost_per_won = fields.Monetary(
+        string="Cost per Won Deal", aggregator="avg", readonly=True
+    )
+    roi = fields.Float(string="ROI (%)", aggregator="avg", readonly=True)
+
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(
+            SQL(
+                """
+                CREATE OR REPLACE VIEW %(table)s AS (
+                WITH figures AS (
+                    SELECT 'campaign' AS dimension, campaign_id AS key_id,
+                           company_id, count(*) AS lead_count,
+                           sum(reached_mql) AS mql_count,
+                           sum(reached_accepted) AS accepted_count,
+                           sum(reached_won) AS won_count, sum(revenue) AS revenue
+                      FROM pharmacy_funnel_report
+                     WHERE campaign_id IS NOT NULL
+                     GROUP BY campaign_id, company_id
+                    UNION ALL
+                    SELECT 'source', source_id, company_id, count(*),
+                           sum(reached_mql), sum(reached_accepted),
+                           sum(reached_won), sum(revenue)
+                      FROM pharmacy_funnel_report
+                     WHERE source_id IS NOT NULL
+                     GROUP BY source_id, company_id
+                    UNION ALL
+                    SELECT 'medium', medium_id, company_id, count(*),
+                           sum(reached_mql), sum(reached_accepted),
+                           sum(reached_won), sum(revenue)
+                      FROM pharmacy_funnel_report
+                     WHERE medium_id IS NOT NULL
+                     GROUP BY medium_id, company_id
+                ),
+                costs AS (
+                    SELECT CASE WHEN campaign_id IS NOT NULL THEN 'campaign'
+                                ELSE 'source' END AS dimension,
+                           COALESCE(campaign_id, source_id) AS key_id,
+                           company_id, sum(amount) AS cost
+                      FROM pharmacy_marketing_cost
+                     GROUP BY 1, 2, 3
+                ),
+                merged AS (
+                    SELECT COALESCE(f.dimension, c.dimension) AS dimension,
+                           COALESCE(f.key_id, c.key_id) AS key_id,
+                           COALESCE(f.company_id, c.company_id) AS company_id,
+                           COALESCE(f.lead_count, 0) AS lead_count,
+                           COALESCE(f.mql_count, 0) AS mql_count,
+                           COALESCE(f.accepted_count, 0) AS accepted_count,
+                           COALESCE(f.won_count, 0) AS won_count,
+                           COALESCE(f.revenue, 0) AS revenue,
+                           COALESCE(c.cost, 0) AS cost
+                      FROM figures f
+                      FULL OUTER JOIN costs c
+                        ON c.dimension = f.dimension AND c.key_id = f.key_id
+                       AND c.company_id = f.company_id
+                )
+                SELECT row_number() OVER () AS id, dimension,
+                       CASE WHEN dimension = 'campaign' THEN key_id END
+                           AS campaign_id,
+                       CASE WHEN dimension = 'source' THEN key_id END AS source_id,
+                       CASE WHEN dimension = 'medium' THEN key_id END AS medium_id,
+                       company_id, lead_count, mql_count, accepted_count,
+                       won_count, revenue, cost,
+                       CASE WHEN mql_count > 0 THEN cost / mql_count END
+                           AS cost_per_mql,
+                       CASE WHEN won_count > 0 THEN cost / won_count END
+                           AS cost_per_won,
+                       CASE WHEN cost > 0 THEN 100.0 * (revenue - cost) / cost END
+                           AS roi
+                  FROM merged
+                )
+                """,
+                table=SQL.identifier(self._table),
+            )
+        )
+
+
+class PharmacyVelocityReport(models.Model):
+    """How long leads stay in each lifecycle state, per team, origin and
+    month of entering it: count, average, median and 90th percentile in
+    hours, from the event log."""
+
+    _name = "pharmacy.velocity.report"
+    _description = "Lead Velocity"
+    _auto = False
+    _order = "month desc, state"
+
+    state = fields.Selection(lifecycle.STATE_SELECTION, readonly=True)
+    month = fields.Date(readonly=True)
+    team_id = fields.Many2one("crm.team", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    lead_origin = fields.Selection(
+        lifecycle.ORIGIN_SELECTION, string="Sourced By", readonly=True
+    )
+    span_count = fields.Integer(string="Leads", readonly=True)
+    avg_hours = fields.Float(string="Average (h)", aggregator="avg", readonly=True)
+    median_hours = fields.Float(string="Median (h)", aggregator="avg", readonly=True)
+    p90_hours = fields.Float(string="90th pct (h)", aggregator="max", readonly=True)
+
+    @api.model
+    def _pla_spans_sql(self):
+        """One row per stay of a lead in a state that it has left: state,
+        team, company, origin, start and hours."""
+        return SQL(
+            """
+            SELECT spans.*,
+                   EXTRACT(EPOCH FROM spans.date_end - spans.date_start) / 3600.0
+                       AS hours
+              FROM (
+                SELECT event.lead_id, event.to_state AS state, event.team_id,
+                       event.company_id, lead.lead_origin,
+                       event.date AS date_start,
+                       lead(event.date) OVER (
+                           PARTITION BY event.lead_id ORDER BY event.date, event.id
+                       ) AS date_end
+                  FROM pharmacy_lead_event event
+                  JOIN crm_lead lead ON lead.id = event.lead_id
+              ) spans
+             WHERE spans.date_end IS NOT NULL
+            """
+        )
+
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(
+            SQL(
+                """
+                CREATE OR REPLACE VIEW %(table)s AS (
+                SELECT row_number() OVER () AS id, state,
+                       date_trunc('month', date_start)::date AS month,
+                       team_id, company_id, lead_origin,
+                       count(*) AS span_count, avg(hours) AS avg_hours,
+                       percentile_cont(0.5) WITHIN GROUP (ORDER BY hours)
+                           AS median_hours,
+                       percentile_cont(0.9) WITHIN GROUP (ORDER BY hours)
+                           AS p90_hours
+                  FROM (%(spans)s) AS stays
+                 GROUP BY state, 3, team_id, company_id, lead_origin
+                )
+                """,
+                table=SQL.identifier(self._table),
+                spans=self._pla_spans_sql(),
+            )
+        )
