@@ -133,6 +133,8 @@ _throwaway_cleanup() {
         dropdb "${PG_ARGS[@]}" --if-exists --force "$DB" >/dev/null 2>&1 ||
             echo "warning: could not drop the database $DB" >&2
         dropdb "${PG_ARGS[@]}" --if-exists --force "${DB}_demo" >/dev/null 2>&1 || true
+        dropdb "${PG_ARGS[@]}" --if-exists --force "${DB}_cycle" >/dev/null 2>&1 || true
+        rm -rf "${HOME:-/nonexistent}/.local/share/Odoo/filestore/${DB}_cycle"
         rm -rf "${HOME:-/nonexistent}/.local/share/Odoo/filestore/${DB}_demo"
     fi
     [ -n "${TMP_DIR:-}" ] && rm -rf "$TMP_DIR"
@@ -160,6 +162,30 @@ install_demo() {
     createdb "${PG_ARGS[@]}" -T template0 -E UTF8 "${DB}_demo"
     odoo_cmd -c "$CONF" -d "${DB}_demo" -i "$ADDON" --stop-after-init \
         --log-level=warn 2>&1 | tee "$log"
+    check_odoo_log "$log"
+}
+
+# install_cycle: in a third throwaway database (${DB}_cycle), stock CRM with
+# leads, then the module installed, upgraded twice and uninstalled; the
+# leads are checked after each step by scripts/check_install_cycle.py.
+install_cycle() {
+    local db="${DB}_cycle" log="$TMP_DIR/cycle.log" state="$TMP_DIR/cycle.json"
+    local check=(python3 "$REPO_ROOT/scripts/check_install_cycle.py" --config "$CONF"
+        --database "$db" --state "$state" --phase)
+    createdb "${PG_ARGS[@]}" -T template0 -E UTF8 "$db"
+    odoo_cmd -c "$CONF" -d "$db" -i crm --stop-after-init --without-demo=all \
+        --log-level=warn >"$log" 2>&1 || { cat "$log"; return 1; }
+    "${check[@]}" seed
+    odoo_cmd -c "$CONF" -d "$db" -i "$ADDON" --stop-after-init --without-demo=all \
+        --log-level=warn >>"$log" 2>&1 || { cat "$log"; return 1; }
+    "${check[@]}" installed
+    for _upgrade in 1 2; do
+        odoo_cmd -c "$CONF" -d "$db" -u "$ADDON" --stop-after-init \
+            --log-level=warn >>"$log" 2>&1 || { cat "$log"; return 1; }
+        "${check[@]}" upgraded
+    done
+    "${check[@]}" uninstall >>"$log" 2>&1 || { cat "$log"; return 1; }
+    "${check[@]}" uninstalled
     check_odoo_log "$log"
 }
 

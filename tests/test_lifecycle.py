@@ -208,3 +208,24 @@ def test_temperature(score, expected):
 )
 def test_step_skip_reason(args, expected):
     assert L.step_skip_reason(*args) == expected
+
+
+@pytest.mark.parametrize(
+    ("role", "result", "is_opportunity", "expected"),
+    [
+        ("sales", None, False, ("accepted", "sales")),
+        ("sales", None, True, ("opportunity", "sales")),
+        ("sales", "won", True, ("won", "sales")),
+        ("sales", "lost", False, ("lost", "sales")),
+        ("marketing", None, False, ("inquiry", "marketing")),
+        ("marketing", None, True, ("opportunity", "marketing")),
+        ("marketing", "lost", False, ("lost", "marketing")),
+        (None, None, False, (None, None)),
+        (False, "won", True, (None, None)),
+    ],
+)
+def test_adopted_state(role, result, is_opportunity, expected):
+    assert (
+        lifecycle.adopted_state(role, result=result, is_opportunity=is_opportunity)
+        == expected
+    )

@@ -608,6 +608,54 @@ class CrmLead(models.Model):
         )
         return entered
 
+    def _pla_adopt(self):
+        """Describe leads that were in a team before it got its role: state
+        and origin from what they are (won, lost, opportunity, lead), a first
+        event dated when they were created (or closed), and no salesperson
+        outside the desk on a desk inquiry. Nothing else of the lead moves."""
+        by_values = defaultdict(list)
+        events = []
+        desk_users = self.user_id.filtered(lambda user: self._pla_is_desk(user))
+        for lead in self:
+            state, origin = lifecycle.adopted_state(
+                lead.team_id.alignment_role,
+                result=lifecycle.outcome(
+                    lead.active, lead.stage_id.is_won, lead.probability
+                ),
+                is_opportunity=lead.type == "opportunity",
+            )
+            if not state:
+                continue
+            clear_user = (
+                state == lifecycle.INQUIRY
+                and lead.user_id
+                and lead.user_id not in desk_users
+            )
+            by_values[(state, origin, clear_user)].append(lead.id)
+            closed = state in (lifecycle.WON, lifecycle.LOST) and lead.date_closed
+            events.append(
+                {
+                    "lead_id": lead.id,
+                    "from_state": False,
+                    "to_state": state,
+                    "date": closed or lead.create_date,
+                    "user_id": self.env.uid,
+                    "reason": self.env._(
+                        "Already in the team when it joined the alignment flow."
+                    ),
+                    "team_id": lead.team_id.id,
+                    "company_id": (lead.company_id or self.env.company).id,
+                }
+            )
+        for (state, origin, clear_user), ids in by_values.items():
+            values = {"lifecycle_state": state, "lead_origin": origin}
+            if clear_user:
+                values["user_id"] = False
+            leads = self.browse(ids).with_context(tracking_disable=True)
+            super(CrmLead, leads).write(values)
+        self.env["pharmacy.lead.event"].sudo().create(events)
+        return True
+
     def _pla_prepare_transition(self, new_state, reason=False):
         """Check a requested state change for every lead of ``self``.
 

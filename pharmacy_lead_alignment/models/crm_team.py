@@ -16,6 +16,25 @@ class CrmTeam(models.Model):
         tracking=True,
     )
 
+    def write(self, vals):
+        result = super().write(vals)
+        if vals.get("alignment_role"):
+            self._pla_adopt_leads()
+        return result
+
+    def _pla_adopt_leads(self):
+        """The team just got a role: its leads without a state (won, lost and
+        archived ones too) join the flow as they are (see
+        :func:`tools.lifecycle.adopted_state`)."""
+        leads = (
+            self.env["crm.lead"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("team_id", "in", self.ids), ("lifecycle_state", "=", False)])
+        )
+        leads._pla_adopt()
+        return leads
+
     @api.constrains("alignment_role", "company_id")
     def _check_alignment_role(self):
         desk_of = (

@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from freezegun import freeze_time
+
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
@@ -210,3 +212,68 @@ class TestLifecycle(PharmacyLeadCommon):
         copy = lead.copy()
         self.assertEqual(copy.lifecycle_state, "inquiry")
         self.assertEqual(self._events(copy), [(False, "inquiry")])
+
+
+@tagged("post_install", "-at_install", "pla_lifecycle")
+class TestAdoption(PharmacyLeadCommon):
+    """Leads that were in a team before it got its alignment role."""
+
+    def test_team_getting_a_role_adopts_its_leads_as_they_are(self):
+        Lead = self.env["crm.lead"]
+        team = self.env["crm.team"].create({"name": "Retail", "use_leads": True})
+        won_stage = self.env["crm.stage"].search([("is_won", "=", True)], limit=1)
+        with freeze_time("2026-01-15 10:00:00"):  # date_closed of the lost one
+            lead, opportunity, won, lost = Lead.create(
+                [
+                    {
+                        "name": "Open lead",
+                        "team_id": team.id,
+                        "user_id": self.user_sales.id,
+                    },
+                    {"name": "Open deal", "team_id": team.id, "type": "opportunity"},
+                    {"name": "Won deal", "team_id": team.id, "type": "opportunity"},
+                    {"name": "Lost deal", "team_id": team.id, "type": "opportunity"},
+                ]
+            )
+            won.stage_id = won_stage
+            lost.action_set_lost()
+        self.assertFalse(
+            any((lead | opportunity | won | lost).mapped("lifecycle_state"))
+        )
+        team.alignment_role = "sales"
+        self.assertRecordValues(
+            lead | opportunity | won | lost,
+            [
+                {"lifecycle_state": "accepted", "lead_origin": "sales"},
+                {"lifecycle_state": "opportunity", "lead_origin": "sales"},
+                {"lifecycle_state": "won", "lead_origin": "sales"},
+                {"lifecycle_state": "lost", "lead_origin": "sales"},
+            ],
+        )
+        self.assertEqual(lead.user_id, self.user_sales, "nothing else moves")
+        self.assertEqual(self._events(lead), [(False, "accepted")])
+        self.assertEqual(
+            lead.sudo().lifecycle_event_ids.date, lead.create_date, "dated as it was"
+        )
+        self.assertEqual(lost.sudo().lifecycle_event_ids.date, lost.date_closed)
+        # setting the role again adopts nothing twice
+        team.alignment_role = "sales"
+        self.assertEqual(len(lead.sudo().lifecycle_event_ids), 1)
+
+    def test_desk_adopts_open_leads_as_inquiries(self):
+        team = self.env["crm.team"].create({"name": "Call centre", "use_leads": True})
+        lead = self.env["crm.lead"].create(
+            {"name": "Caller", "team_id": team.id, "user_id": self.user_sales.id}
+        )
+        team.alignment_role = "marketing"
+        self.assertRecordValues(
+            lead,
+            [
+                {
+                    "lifecycle_state": "inquiry",
+                    "lead_origin": "marketing",
+                    # a salesperson outside the desk would cross the gate
+                    "user_id": False,
+                }
+            ],
+        )

@@ -171,6 +171,36 @@ def initial_state(team_role, *, sales_creator, is_opportunity=False):
     return None, None
 
 
+def adopted_state(team_role, *, result, is_opportunity):
+    """State and origin of a lead that was already in a team when the team got
+    its alignment role (nothing is moved, the lead is described as it is).
+
+    * won or lost (``result`` from :func:`outcome`) stays won or lost;
+    * an open opportunity is an *Opportunity* sales work on;
+    * an open lead of a sales team is *Accepted*: sales already have it;
+    * an open lead of the desk is an *Inquiry* to qualify.
+
+    Leads of the desk are marketing-sourced, the others sales-sourced.
+
+    :return: ``(state, origin)``, or ``(None, None)`` for a team without role
+
+    >>> adopted_state("sales", result=None, is_opportunity=False)
+    ('accepted', 'sales')
+    >>> adopted_state("marketing", result=None, is_opportunity=False)
+    ('inquiry', 'marketing')
+    >>> adopted_state("marketing", result="won", is_opportunity=True)
+    ('won', 'marketing')
+    """
+    if team_role not in (ROLE_MARKETING, ROLE_SALES):
+        return None, None
+    origin = ORIGIN_MARKETING if team_role == ROLE_MARKETING else ORIGIN_SALES
+    if result in (WON, LOST):
+        return result, origin
+    if is_opportunity:
+        return OPPORTUNITY, origin
+    return (INQUIRY if team_role == ROLE_MARKETING else ACCEPTED), origin
+
+
 def gate_violations(state, *, team_role, user_is_desk, is_opportunity):
     """What a lead in ``state`` carries that the gate forbids.
 
