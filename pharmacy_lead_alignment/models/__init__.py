@@ -18,3 +18,4 @@ from . import pharmacy_marketing_cost
 from . import crm_lead
 from . import digest_digest
 from . import pharmacy_alignment_dashboard
+from . import pharmacy_demo_story
