@@ -1,8 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 {
     "name": "Pharmacy Lead Alignment",
-    "summary": "One marketing lead desk qualifies every lead before sales: "
-    "lifecycle, gate, hand-off and event log for pharmacies on Odoo CRM",
+    "summary": "Marketing and sales as one machine for pharmacies: a lead desk "
+    "scores, nurtures and qualifies every lead, hands it off under a two-sided SLA, "
+    "sales feedback tunes the scoring, the head sees funnel, SLA and ROI",
     "version": "18.0.1.0.0",
     "category": "Sales/CRM",
     "website": "https://github.com/pharmacy-lead-alignment/pharmacy_lead_alignment",
