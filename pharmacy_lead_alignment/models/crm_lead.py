@@ -1812,6 +1812,10 @@ class CrmLead(models.Model):
             else:
                 super(CrmLead, lead_sudo).write({"nurture_state": False})
                 lead_sudo._pla_nurture_auto_enrol()
+            # the lead is the desk's now, out of the caller's sight: what its
+            # move left to recompute is computed here, not by the caller's
+            # end-of-request flush (which may not read it any more)
+            lead_sudo.flush_recordset()
         return True
 
     @api.model
@@ -2316,9 +2320,11 @@ class CrmLead(models.Model):
         for lead in leads:
             by_desk[lead._pla_recycle_desk()].append(lead.id)
         for desk, lead_ids in by_desk.items():
-            leads.browse(lead_ids).sudo().with_context(**{REASON_KEY: text}).write(
+            moved = leads.browse(lead_ids).sudo().with_context(**{REASON_KEY: text})
+            moved.write(
                 {"lifecycle_state": state, "team_id": desk.id, "user_id": False}
             )
+            moved.flush_recordset()  # see action_recycle: out of the caller's sight
         return True
 
     def action_flag_mishandled(self, reason_id, comment=None):

@@ -217,6 +217,35 @@ class TestSalesReview(PharmacyFeedbackCommon):
         self.assertEqual(lead.sudo().lifecycle_state, "disqualified")
         self.assertEqual(lead.sudo().team_id, self.desk_team)
 
+    def test_rejecting_hides_the_lead_without_breaking_the_request(self):
+        """After a rejection the lead is the desk's: what its move left to
+        recompute must not be computed as the rep at the end of the request
+        (a browser request flushes as the user; this flush does the same)."""
+        for reason in (
+            self.reason_wrong_contact,
+            self.reason_no_budget,
+            self.reason_duplicate,
+        ):
+            with self.subTest(reason=reason.name):
+                lead = self._clinic_lead()
+                self.env.flush_all()
+                self.env.invalidate_all()
+                wizard = (
+                    self.env["crm.lead.review"]
+                    .with_user(self.user_sales)
+                    .create(
+                        {
+                            "lead_ids": lead.ids,
+                            "verdict": "reject",
+                            "reason_id": reason.id,
+                            "rating": "3",
+                        }
+                    )
+                )
+                wizard.action_confirm()
+                wizard.env.flush_all()
+                self.assertEqual(lead.sudo().team_id, self.desk_team)
+
     def test_mass_review_from_a_selection(self):
         leads = self._clinic_lead() | self._clinic_lead()
         self._review(leads, verdict="accept", rating="5")
