@@ -105,7 +105,7 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
         domain = [
             ("date", ">=", start),
             ("date", "<", end),
-            ("company_id", "in", company_ids),
+            ("company_id", "in", [*company_ids, False]),  # leads may have none
         ]
         columns = [f"reached_{stage}" for stage in funnel.STAGES]
         groups = Report._read_group(
@@ -309,7 +309,10 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
         tied to the period)."""
         Report = self.env["pharmacy.roi.report"]
         groups = Report._read_group(
-            [("dimension", "=", "campaign"), ("company_id", "in", company_ids)],
+            [
+                ("dimension", "=", "campaign"),
+                ("company_id", "in", [*company_ids, False]),
+            ],
             ["campaign_id"],
             [
                 "cost:sum",
@@ -330,7 +333,7 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
                 "domain": [
                     ("campaign_id", "=", campaign.id),
                     ("lifecycle_state", "!=", False),
-                    ("company_id", "in", company_ids),
+                    ("company_id", "in", [*company_ids, False]),
                     ("active", "in", [True, False]),
                 ],
             }

@@ -28,8 +28,10 @@ class CrmLeadReview(models.TransientModel):
     reason_action = fields.Selection(related="reason_id.action")
     ask_recycle_date = fields.Boolean(related="reason_id.ask_recycle_date")
     rating = fields.Selection(
-        feedback.RATING_SELECTION,
+        # the star widget shows the first value as "no star"
+        [("0", "Not Rated"), *feedback.RATING_SELECTION],
         string="Lead Quality",
+        default="0",
         help="1 star: poor, 5 stars: excellent. Required to reject.",
     )
     comment = fields.Text()
@@ -41,7 +43,7 @@ class CrmLeadReview(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
-        rating = int(self.rating) if self.rating else None
+        rating = int(self.rating or 0) or None
         if self.verdict == feedback.VERDICT_ACCEPT:
             self.lead_ids.action_review_accept(rating=rating, comment=self.comment)
         else:
