@@ -9,6 +9,7 @@
     "website": "https://github.com/pharmacy-lead-alignment/pharmacy_lead_alignment",
     "author": "Pharmacy Lead Alignment contributors",
     "license": "LGPL-3",
+    "images": ["static/description/dashboard.png"],
     "depends": ["crm", "mail", "resource", "utm", "digest"],
     "data": [
         "security/pharmacy_lead_alignment_groups.xml",
