@@ -108,6 +108,31 @@ class PharmacyLeadCommon(TransactionCase):
         cls.env["pharmacy.nurture.track"].search([]).active = False
         cls.env["pharmacy.sla.policy"].search([]).active = False
 
+    @classmethod
+    def _calendar(cls, name, hour_from, hour_to, days):
+        """Working hours in UTC (for readable deadlines), the first ``days``
+        days of the week."""
+        return cls.env["resource.calendar"].create(
+            {
+                "name": name,
+                "tz": "UTC",
+                "attendance_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "name": f"Day {day}",
+                            "dayofweek": str(day),
+                            "hour_from": hour_from,
+                            "hour_to": hour_to,
+                            "day_period": "morning",
+                        },
+                    )
+                    for day in range(days)
+                ],
+            }
+        )
+
     @contextmanager
     def assertRaisesRegex(self, exception, regex, msg=None):
         """Like unittest's, but rolled back like Odoo's ``assertRaises``."""

@@ -14,48 +14,9 @@ class PharmacySlaCommon(PharmacyLeadCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls._archive_pharmacy_defaults()
-        Calendar = cls.env["resource.calendar"]
         # a pharmacy that works 9:00–20:00 on weekdays, in UTC for readability
-        cls.calendar_weekdays = Calendar.create(
-            {
-                "name": "Weekdays 9-20",
-                "tz": "UTC",
-                "attendance_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "name": f"Day {day}",
-                            "dayofweek": str(day),
-                            "hour_from": 9,
-                            "hour_to": 20,
-                            "day_period": "morning",
-                        },
-                    )
-                    for day in range(5)
-                ],
-            }
-        )
-        cls.calendar_24h = Calendar.create(
-            {
-                "name": "Around the clock",
-                "tz": "UTC",
-                "attendance_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "name": f"Day {day}",
-                            "dayofweek": str(day),
-                            "hour_from": 0,
-                            "hour_to": 24,
-                            "day_period": "morning",
-                        },
-                    )
-                    for day in range(7)
-                ],
-            }
-        )
+        cls.calendar_weekdays = cls._calendar("Weekdays 9-20", 9, 20, days=5)
+        cls.calendar_24h = cls._calendar("Around the clock", 0, 24, days=7)
         Policy = cls.env["pharmacy.sla.policy"].with_user(cls.user_manager)
         cls.response = Policy.create(
             {

@@ -128,26 +128,7 @@ class PharmacyTourCase(PharmacyTourMixin, PharmacyLeadCommon, HttpCase):
             }
         )
 
-        around_the_clock = cls.env["resource.calendar"].create(
-            {
-                "name": "Around the clock",
-                "tz": "UTC",
-                "attendance_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "name": f"Day {day}",
-                            "dayofweek": str(day),
-                            "hour_from": 0,
-                            "hour_to": 24,
-                            "day_period": "morning",
-                        },
-                    )
-                    for day in range(7)
-                ],
-            }
-        )
+        around_the_clock = cls._calendar("Around the clock", 0, 24, days=7)
         cls.response_policy = cls.env["pharmacy.sla.policy"].create(
             {
                 "name": "Answer within 8 hours",
