@@ -47,10 +47,12 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
         return start, end - relativedelta(days=1)
 
     @api.model
-    def get_dashboard_data(self, period="month"):
+    def get_dashboard_data(self, period="month", team_id=False):
         """Everything the dashboard shows for the current companies.
 
         :param str period: ``month``, ``quarter`` or ``year`` (the current one)
+        :param int team_id: only this desk or sales team (its leads, clocks,
+            hand-offs and reviews); campaign ROI and the map stay global
         :return: a JSON-able dict (see the client action for its shape)
         """
         if not self.env.user.has_group(GROUP_DESK):
@@ -61,6 +63,20 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
                 )
             )
         date_from, date_to = self._pla_period(period)
+        teams = (
+            self.env["crm.team"]
+            .search([("alignment_role", "!=", False)])
+            .filtered_domain([("company_id", "in", [*self.env.companies.ids, False])])
+        )
+        team = teams.browse(team_id) if team_id else teams.browse()
+        if team_id and team not in teams:
+            raise UserError(
+                self.env._(
+                    "The dashboard shows the desk and sales teams of your "
+                    "companies only; choose one of them or all teams."
+                )
+            )
+        tiles = self.with_context(pla_dashboard_team=team.id)
         start = datetime.combine(date_from, time.min)
         end = datetime.combine(date_to + relativedelta(days=1), time.min)
         company_ids = self.env.companies.ids
@@ -72,15 +88,17 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
                 "date_from": fields.Date.to_string(date_from),
                 "date_to": fields.Date.to_string(date_to),
             },
+            "team_id": team.id,
+            "teams": [{"id": t.id, "name": t.display_name} for t in teams],
             "currency": {
                 "symbol": currency.symbol,
                 "position": currency.position,
                 "digits": currency.decimal_places,
             },
-            **self._pla_funnel(start, end, company_ids),
-            "velocity": self._pla_velocity(start, end, company_ids),
-            "sla": self._pla_sla(start, end, date_from, date_to, company_ids),
-            "rejections": self._pla_rejections(start, end, company_ids),
+            **tiles._pla_funnel(start, end, company_ids),
+            "velocity": tiles._pla_velocity(start, end, company_ids),
+            "sla": tiles._pla_sla(start, end, date_from, date_to, company_ids),
+            "rejections": tiles._pla_rejections(start, end, company_ids),
             "roi": self._pla_roi(company_ids) if is_manager else None,
             "acknowledgement": self._pla_acknowledgement(),
         }
@@ -88,6 +106,16 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
     # ------------------------------------------------------------
     # TILES
     # ------------------------------------------------------------
+
+    @api.model
+    def _pla_team(self):
+        """The team the dashboard is narrowed to (id), or False."""
+        return self.env.context.get("pla_dashboard_team") or False
+
+    @api.model
+    def _pla_team_domain(self):
+        team = self._pla_team()
+        return [("team_id", "=", team)] if team else []
 
     @api.model
     def _pla_state_labels(self):
@@ -106,6 +134,7 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
             ("date", ">=", start),
             ("date", "<", end),
             ("company_id", "in", [*company_ids, False]),  # leads may have none
+            *self._pla_team_domain(),
         ]
         columns = [f"reached_{stage}" for stage in funnel.STAGES]
         groups = Report._read_group(
@@ -176,13 +205,16 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
                        percentile_cont(0.9) WITHIN GROUP (ORDER BY hours)
                   FROM (%s) AS stays
                  WHERE date_start >= %s AND date_start < %s
-                   AND company_id IN %s
+                   AND company_id IN %s AND %s
                  GROUP BY state
                 """,
                 spans,
                 start,
                 end,
                 tuple(company_ids),
+                SQL("team_id = %s", self._pla_team())
+                if self._pla_team()
+                else SQL("TRUE"),
             )
         )
         found = {row[0]: row[1:] for row in self.env.cr.fetchall()}
@@ -209,6 +241,7 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
             ("start", "<", end),
             ("company_id", "in", company_ids),
             ("state", "in", [sla.MET, sla.BREACHED]),
+            *self._pla_team_domain(),
         ]
         counts = dict(Clock._read_group(clock_domain, ["state"], ["__count"]))
         met, breached = counts.get(sla.MET, 0), counts.get(sla.BREACHED, 0)
@@ -218,6 +251,7 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
             ("date", ">=", start),
             ("date", "<", end),
             ("company_id", "in", company_ids),
+            *self._pla_team_domain(),
         ]
         moves = dict(
             Event._read_group(
@@ -241,7 +275,13 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
         policies = (
             self.env["pharmacy.sla.policy"]
             .sudo()
-            .search([("kind", "=", sla.KIND_VOLUME), ("company_id", "in", company_ids)])
+            .search(
+                [
+                    ("kind", "=", sla.KIND_VOLUME),
+                    ("company_id", "in", company_ids),
+                    *[("team_ids", "in", team) for team in [self._pla_team()] if team],
+                ]
+            )
         )
         months = funnel.months_in(date_from, date_to)
         volume_target = sum(policies.mapped("volume_target")) * months
@@ -285,6 +325,7 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
             ("company_id", "in", company_ids),
             ("direction", "=", feedback.DIRECTION_SALES),
             ("verdict", "=", feedback.VERDICT_REJECT),
+            *self._pla_team_domain(),
         ]
         groups = Feedback._read_group(
             domain,

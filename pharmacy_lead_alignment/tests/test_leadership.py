@@ -347,6 +347,25 @@ class TestFunnelAndRoi(PharmacyLeadershipCommon):
             4,
         )
 
+        # one team at a time: the corporate team has none of these leads
+        with freeze_time("2026-11-20 12:00:00"):
+            mine = Dashboard.with_user(self.user_manager).get_dashboard_data(
+                "month", self.sales_team.id
+            )
+            theirs = Dashboard.with_user(self.user_manager).get_dashboard_data(
+                "month", self.sales_team_2.id
+            )
+        self.assertEqual(mine["funnel"]["marketing"][-1]["count"], 4)
+        self.assertEqual(mine["sla"]["marketing"]["handed_off"], 7)
+        self.assertEqual(theirs["funnel"]["marketing"][0]["count"], 0)
+        self.assertEqual(theirs["sla"]["marketing"]["handed_off"], 0)
+        self.assertEqual(len(theirs["roi"]), 2, "campaign ROI stays global")
+        self.assertIn(self.sales_team.id, [team["id"] for team in data["teams"]])
+        with self.assertRaisesRegex(UserError, "desk and sales teams"):
+            Dashboard.with_user(self.user_manager).get_dashboard_data(
+                "month", self.plain_team.id
+            )
+
         # the desk sees the funnel but not the money
         with freeze_time("2026-11-20 12:00:00"):
             desk_data = Dashboard.with_user(self.user_desk).get_dashboard_data("month")

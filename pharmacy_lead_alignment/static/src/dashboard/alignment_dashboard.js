@@ -44,6 +44,7 @@ export class AlignmentDashboard extends Component {
             source: FUNNEL_SOURCES.includes(pastState.source)
                 ? pastState.source
                 : "all",
+            teamId: Number.isInteger(pastState.teamId) ? pastState.teamId : false,
             data: {},
             loading: false,
         });
@@ -54,24 +55,25 @@ export class AlignmentDashboard extends Component {
             getLocalState: () => ({
                 period: this.state.period,
                 source: this.state.source,
+                teamId: this.state.teamId,
             }),
         });
 
-        onWillStart(() => this.load(this.state.period));
+        onWillStart(() => this.load());
     }
 
     // -------------------------------------------------------------------------
     // Data
     // -------------------------------------------------------------------------
 
-    async load(period) {
+    async load() {
         const requestId = ++this.requestId;
         this.state.loading = true;
         try {
             const data = await this.orm.call(
                 "pharmacy.alignment.dashboard",
                 "get_dashboard_data",
-                [period]
+                [this.state.period, this.state.teamId]
             );
             // Ignore the answer of a request overtaken by a newer one.
             if (requestId === this.requestId) {
@@ -89,7 +91,13 @@ export class AlignmentDashboard extends Component {
             return;
         }
         this.state.period = period;
-        await this.load(period);
+        await this.load();
+    }
+
+    async onTeamChange(ev) {
+        const teamId = parseInt(ev.target.value, 10);
+        this.state.teamId = Number.isInteger(teamId) ? teamId : false;
+        await this.load();
     }
 
     onSourceChange(source) {
@@ -102,6 +110,10 @@ export class AlignmentDashboard extends Component {
 
     get data() {
         return this.state.data;
+    }
+
+    get teams() {
+        return this.data.teams || [];
     }
 
     get periodRange() {

@@ -20,6 +20,21 @@ registry.category("web_tour.tours").add("pla_head_dashboard", {
             trigger: ".o_pla_period_quarter.active",
         },
         {
+            content: "Narrow it to one sales team",
+            trigger: "select.o_pla_team",
+            run: "selectByLabel Tour Sales",
+        },
+        {
+            content: "The team's own funnel is shown",
+            trigger:
+                ".o_pla_dashboard_body:not(.o_pla_loading) .o_pla_tile_funnel .o_pla_funnel_stage[data-stage='won']",
+        },
+        {
+            content: "Back to all teams",
+            trigger: "select.o_pla_team",
+            run: "selectByLabel All teams",
+        },
+        {
             content: "Both sides of the SLA",
             trigger: ".o_pla_tile_sla",
         },
