@@ -1781,15 +1781,7 @@ class CrmLead(models.Model):
                         state=lead._pla_state_label(lead.lifecycle_state),
                     )
                 )
-            desk = (lead.company_id or self.env.company).sudo().lead_desk_team_id
-            if not desk:
-                raise UserError(
-                    self.env._(
-                        "%(company)s has no lead desk to recycle leads to: choose "
-                        "one in the CRM settings.",
-                        company=(lead.company_id or self.env.company).display_name,
-                    )
-                )
+            desk = lead._pla_recycle_desk()
             lead_sudo = lead.sudo().with_context(**{REASON_KEY: reason})
             lead_sudo.write(
                 {
