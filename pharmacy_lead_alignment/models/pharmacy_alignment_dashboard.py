@@ -196,7 +196,7 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
         """Median and 90th percentile of the hours leads spent in each state
         they entered in the period (one query)."""
         self.env["pharmacy.lead.event"].flush_model()
-        spans = self.env["pharmacy.velocity.report"]._pla_spans_sql()
+        spans = self.env["pharmacy.velocity.report"]._pla_spans_sql(since=start)
         self.env.cr.execute(
             SQL(
                 """

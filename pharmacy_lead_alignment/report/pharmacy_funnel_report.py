@@ -166,30 +166,7 @@ class PharmacyRoiReport(models.Model):
             SQL(
                 """
                 CREATE OR REPLACE VIEW %(table)s AS (
-                WITH figures AS (
-                    SELECT 'campaign' AS dimension, campaign_id AS key_id,
-                           company_id, count(*) AS lead_count,
-                           sum(reached_mql) AS mql_count,
-                           sum(reached_accepted) AS accepted_count,
-                           sum(reached_won) AS won_count, sum(revenue) AS revenue
-                      FROM pharmacy_funnel_report
-                     WHERE campaign_id IS NOT NULL
-                     GROUP BY campaign_id, company_id
-                    UNION ALL
-                    SELECT 'source', source_id, company_id, count(*),
-                           sum(reached_mql), sum(reached_accepted),
-                           sum(reached_won), sum(revenue)
-                      FROM pharmacy_funnel_report
-                     WHERE source_id IS NOT NULL
-                     GROUP BY source_id, company_id
-                    UNION ALL
-                    SELECT 'medium', medium_id, company_id, count(*),
-                           sum(reached_mql), sum(reached_accepted),
-                           sum(reached_won), sum(revenue)
-                      FROM pharmacy_funnel_report
-                     WHERE medium_id IS NOT NULL
-                     GROUP BY medium_id, company_id
-                ),
+                WITH figures AS (%(figures)s),
                 costs AS (
                     SELECT CASE WHEN campaign_id IS NOT NULL THEN 'campaign'
                                 ELSE 'source' END AS dimension,
@@ -230,6 +207,24 @@ class PharmacyRoiReport(models.Model):
                 )
                 """,
                 table=SQL.identifier(self._table),
+                figures=SQL(" UNION ALL ").join(
+                    SQL(
+                        """
+                        SELECT %(dimension)s AS dimension, %(key)s AS key_id,
+                               company_id, count(*) AS lead_count,
+                               sum(reached_mql) AS mql_count,
+                               sum(reached_accepted) AS accepted_count,
+                               sum(reached_won) AS won_count,
+                               sum(revenue) AS revenue
+                          FROM pharmacy_funnel_report
+                         WHERE %(key)s IS NOT NULL
+                         GROUP BY %(key)s, company_id
+                        """,
+                        dimension=dimension,
+                        key=SQL.identifier(f"{dimension}_id"),
+                    )
+                    for dimension in ("campaign", "source", "medium")
+                ),
             )
         )
 
@@ -257,9 +252,13 @@ class PharmacyVelocityReport(models.Model):
     p90_hours = fields.Float(string="90th pct (h)", aggregator="max", readonly=True)
 
     @api.model
-    def _pla_spans_sql(self):
+    def _pla_spans_sql(self, since=None):
         """One row per stay of a lead in a state that it has left: state,
-        team, company, origin, start and hours."""
+        team, company, origin, start and hours.
+
+        :param since: only the stays that started then or later (the stays
+            after a stay are later still, so its end is unchanged)
+        """
         return SQL(
             """
             SELECT spans.*,
@@ -274,9 +273,11 @@ class PharmacyVelocityReport(models.Model):
                        ) AS date_end
                   FROM pharmacy_lead_event event
                   JOIN crm_lead lead ON lead.id = event.lead_id
+                 WHERE %s
               ) spans
              WHERE spans.date_end IS NOT NULL
-            """
+            """,
+            SQL("event.date >= %s", since) if since else SQL("TRUE"),
         )
 
     def init(self):
