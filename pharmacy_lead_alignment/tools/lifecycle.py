@@ -89,6 +89,23 @@ OVERRIDES = frozenset({(INQUIRY, HANDED_OFF), (NURTURING, HANDED_OFF)})
 MANUAL_QUALIFY_FROM = (INQUIRY, NURTURING)
 
 
+def may_decide_handoff(*, is_receiver, is_sales_manager, is_desk):
+    """Whether a user may decide on a handed-off lead: accept or reject it,
+    convert, lose or recycle it, or give it to someone else.
+
+    Only the receiving side decides: a member (or the leader, or the assigned
+    salesperson) of the sales team the lead was handed to, or a sales manager.
+    The side that handed the lead off never decides on it, so a Marketing Desk
+    member (an Alignment Manager included) is refused even with sales rights.
+
+    >>> may_decide_handoff(is_receiver=True, is_sales_manager=False, is_desk=False)
+    True
+    >>> may_decide_handoff(is_receiver=True, is_sales_manager=True, is_desk=True)
+    False
+    """
+    return bool(is_receiver or is_sales_manager) and not is_desk
+
+
 class LifecycleError(Exception):
     """A refused transition or gate crossing.
 
