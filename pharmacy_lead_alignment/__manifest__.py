@@ -10,7 +10,7 @@
     "author": "Pharmacy Lead Alignment contributors",
     "license": "LGPL-3",
     "images": ["static/description/dashboard.png"],
-    "depends": ["crm", "mail", "resource", "utm", "digest"],
+    "depends": ["crm", "mail", "calendar", "resource", "utm", "digest"],
     "data": [
         "security/pharmacy_lead_alignment_groups.xml",
         "security/ir.model.access.csv",

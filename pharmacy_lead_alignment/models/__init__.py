@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from . import pharmacy_audit_mixin
+from . import pharmacy_shared_mixin
 from . import crm_team
 from . import res_company
 from . import res_config_settings
@@ -7,6 +9,7 @@ from . import pharmacy_lead_domain_mixin
 from . import pharmacy_scoring_rule
 from . import pharmacy_lead_engagement
 from . import mail_activity
+from . import mail_thread
 from . import pharmacy_nurture_track
 from . import pharmacy_lead_consent
 from . import pharmacy_sla_policy
@@ -16,6 +19,8 @@ from . import pharmacy_lead_feedback
 from . import pharmacy_process_map
 from . import pharmacy_marketing_cost
 from . import crm_lead
+from . import crm_lead_confidentiality
+from . import crm_lead_merge
 from . import digest_digest
 from . import pharmacy_alignment_dashboard
 from . import pharmacy_demo_story

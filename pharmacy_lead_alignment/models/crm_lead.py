@@ -4,14 +4,17 @@ import logging
 from collections import defaultdict
 from datetime import date, datetime
 
+import psycopg2.errors
 from dateutil.relativedelta import relativedelta
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, split_every
 
 from ..tools import feedback, lifecycle, scoring, sla
 from ..tools.lifecycle import LifecycleError
+from .pharmacy_audit_mixin import is_trusted, trusted
+from .pharmacy_rpc_args import RpcArgs
 from .pharmacy_scoring_rule import (
     CATEGORY_ENGAGEMENT,
     TRIGGER_ACTIVITY,
@@ -24,11 +27,47 @@ _logger = logging.getLogger(__name__)
 GROUP_DESK = "pharmacy_lead_alignment.group_alignment_desk"
 GROUP_MANAGER = "pharmacy_lead_alignment.group_alignment_manager"
 GROUP_SALESMAN = "sales_team.group_sale_salesman"
+GROUP_SALES_MANAGER = "sales_team.group_sale_manager"
 
 #: Writing any of these fields may move a lead across the gate.
 GATE_FIELDS = ("team_id", "user_id", "type", "lifecycle_state", "company_id")
 #: Writing any of these fields may make a lead won, lost or open again.
 OUTCOME_FIELDS = ("stage_id", "active", "probability")
+#: What deciding on a handed-off lead writes: accept or reject it, convert,
+#: lose or win it, or give it to someone else (see ``_pla_check_decider``).
+DECISION_FIELDS = frozenset(
+    {*GATE_FIELDS, *OUTCOME_FIELDS, "lost_reason_id", "date_closed"}
+)
+#: Fields the module computes or owns: only its own code writes them (a
+#: trusted write, see ``pharmacy_audit_mixin``), never a user, an import or
+#: an RPC call, whatever a view says.
+SYSTEM_FIELDS = frozenset(
+    {
+        "lead_origin",
+        "fit_score",
+        "engagement_score",
+        "lead_score",
+        "lead_grade",
+        "score_rule_ids",
+        "score_reason_data",
+        "score_date",
+        "engagement_ids",
+        "lifecycle_event_ids",
+        "feedback_ids",
+        "nurture_state",
+        "nurture_step_id",
+        "nurture_run_ids",
+        "recycle_count",
+        "recycle_reason",
+        "recycle_date",
+        "processing_consent",
+        "marketing_consent",
+        "sla_ids",
+        "sla_state",
+        "sla_deadline",
+        "sla_risk_date",
+    }
+)
 #: Context key carrying the written reason of a transition (hand-off override…).
 REASON_KEY = "pla_transition_reason"
 #: Leads scored per SQL batch (one query per fit rule per batch).
@@ -46,6 +85,14 @@ REVIEW_KEY = "pla_review"
 DIGEST_PARAM = "pharmacy_lead_alignment.feedback_digest_week"
 #: Moves out of "handed off" that are a sales decision on the lead.
 REVIEW_MOVES = (lifecycle.ACCEPTED, *lifecycle.REJECTED_TO)
+#: What PostgreSQL raises on a row or parameter that a concurrent transaction
+#: holds or changed (Odoo retries a request on them): never the fault of one
+#: record, so a cron batch never skips or notes a record for them.
+CONCURRENCY_ERRORS = (
+    psycopg2.errors.LockNotAvailable,
+    psycopg2.errors.SerializationFailure,
+    psycopg2.errors.DeadlockDetected,
+)
 
 
 class CrmLead(models.Model):
@@ -273,6 +320,9 @@ class CrmLead(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         vals_list = [dict(vals) for vals in vals_list]  # never alter the caller's
+        if not is_trusted(self):
+            for vals in vals_list:
+                self._pla_check_system_fields(vals)
         self._pla_route_new_leads(vals_list)
         leads = super().create(vals_list)
         leads._pla_enter_flow(initial=True)
@@ -284,6 +334,12 @@ class CrmLead(models.Model):
     def write(self, vals):
         if not self:
             return super().write(vals)
+        if not is_trusted(self):
+            self._pla_check_system_fields(vals)
+            if DECISION_FIELDS.intersection(vals):
+                self.filtered(
+                    lambda lead: lead.lifecycle_state == lifecycle.HANDED_OFF
+                )._pla_check_decider()
         events = []
         if "lifecycle_state" in vals:
             events = self._pla_prepare_transition(
@@ -317,6 +373,7 @@ class CrmLead(models.Model):
             self._pla_apply_side_effects(vals["lifecycle_state"])
             self._pla_nurture_follow_state(vals["lifecycle_state"])
             self._pla_sla_follow_state(vals["lifecycle_state"])
+            self._pla_leaving_sales(events)._pla_withdraw_from_sales()
         if converting:
             converting._pla_convert_transitions()
         if outcomes is not None:
@@ -386,6 +443,7 @@ class CrmLead(models.Model):
 
     def _pla_wizard_action(self, action_xmlid):
         """The action of one of the module's wizards, on these leads."""
+        self.check_access("write")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             f"pharmacy_lead_alignment.{action_xmlid}"
         )
@@ -412,6 +470,10 @@ class CrmLead(models.Model):
         :param str reason: why, mandatory for an override
         :return: True
         """
+        args = RpcArgs(self.env)
+        team_id = args.record_id("team_id", team_id)
+        user_id = args.record_id("user_id", user_id, required=False)
+        reason = args.text("reason", reason)
         self._pla_require_desk()
         team = self.env["crm.team"].browse(team_id).exists()
         if not team:
@@ -463,12 +525,69 @@ class CrmLead(models.Model):
         return True
 
     @api.model
+    def _pla_check_system_fields(self, vals):
+        """Refuse values for fields that only the module's own code writes."""
+        owned = sorted(SYSTEM_FIELDS.intersection(vals))
+        if owned:
+            raise UserError(
+                self.env._(
+                    "%(fields)s: the lead alignment flow computes these fields "
+                    "itself; they cannot be set by hand, by an import or over "
+                    "the API. Change what they are computed from instead (the "
+                    "scoring rules, the lifecycle buttons, the consents).",
+                    fields=", ".join(
+                        self._fields[fname]._description_string(self.env)
+                        for fname in owned
+                    ),
+                )
+            )
+
+    def _pla_check_decider(self):
+        """Only the receiving side decides on handed-off leads (accept,
+        reject, convert, lose, recycle, reassign), by every path; the desk
+        that handed them off never does. The scheduled actions of the server
+        itself (assignment, data loading) run as the superuser and pass."""
+        if not self or self.env.uid == SUPERUSER_ID:
+            return
+        user = self.env.user
+        is_desk = self._pla_is_desk(user)
+        is_sales_manager = user.has_group(GROUP_SALES_MANAGER)
+        for lead in self:
+            team = lead.sudo().team_id
+            receivers = team.member_ids | team.user_id | lead.sudo().user_id
+            if lifecycle.may_decide_handoff(
+                is_receiver=user in receivers,
+                is_sales_manager=is_sales_manager,
+                is_desk=is_desk,
+            ):
+                continue
+            if is_desk:
+                raise UserError(
+                    self.env._(
+                        "“%(lead)s” was handed off to the sales team “%(team)s”: "
+                        "the desk that handed it off cannot accept, reject, "
+                        "convert, lose or reassign it. The sales team decides.",
+                        lead=lead.display_name,
+                        team=team.display_name,
+                    )
+                )
+            raise UserError(
+                self.env._(
+                    "“%(lead)s” was handed off to the sales team “%(team)s”: only "
+                    "its members or a sales manager may accept, reject, convert, "
+                    "lose or reassign it.",
+                    lead=lead.display_name,
+                    team=team.display_name,
+                )
+            )
+
+    @api.model
     def _pla_is_desk(self, user=None):
         user = user or self.env.user
         return user.has_group(GROUP_DESK)
 
     def _pla_require_desk(self):
-        if not self.env.su and not self._pla_is_desk():
+        if not is_trusted(self) and not self._pla_is_desk():
             raise AccessError(
                 self.env._(
                     "Only members of the Marketing Desk can qualify and hand off "
@@ -517,6 +636,16 @@ class CrmLead(models.Model):
                 continue
             if role == lifecycle.ROLE_SALES:
                 if sales_creator:
+                    if self.env.user not in team.member_ids | team.user_id:
+                        raise UserError(
+                            self.env._(
+                                "You are not a member of the sales team "
+                                "“%(team)s”: create your leads in your own team, "
+                                "or without a team so that they reach the lead "
+                                "desk.",
+                                team=team.display_name,
+                            )
+                        )
                     continue
                 desk = self._pla_company_desk(vals, team)
                 if self.env.su and desk:
@@ -606,6 +735,7 @@ class CrmLead(models.Model):
         self._pla_log_events(
             [(lead, False, lead.lifecycle_state, False, False) for lead in entered]
         )
+        entered._pla_gated()._pla_withdraw_from_sales(new=initial)
         return entered
 
     def _pla_adopt(self):
@@ -653,7 +783,8 @@ class CrmLead(models.Model):
                 values["user_id"] = False
             leads = self.browse(ids).with_context(tracking_disable=True)
             super(CrmLead, leads).write(values)
-        self.env["pharmacy.lead.event"].sudo().create(events)
+        trusted(self.env["pharmacy.lead.event"].sudo()).create(events)
+        self._pla_gated()._pla_withdraw_from_sales()
         return True
 
     def _pla_prepare_transition(self, new_state, reason=False):
@@ -661,7 +792,8 @@ class CrmLead(models.Model):
 
         :return: ``(lead, from, to, reason, is_override)`` tuples to log
         """
-        can_override = self.env.su or self.env.user.has_group(GROUP_MANAGER)
+        # who may override is a decision about the user, never about sudo()
+        can_override = self.env.user.has_group(GROUP_MANAGER)
         events = []
         needs_desk = False
         for lead in self:
@@ -761,7 +893,7 @@ class CrmLead(models.Model):
         if not events:
             return
         now = fields.Datetime.now()
-        self.env["pharmacy.lead.event"].sudo().create(
+        trusted(self.env["pharmacy.lead.event"].sudo()).create(
             [
                 {
                     "lead_id": lead.id,
@@ -798,6 +930,7 @@ class CrmLead(models.Model):
             self._pla_feedback_from_events(events)
             leads._pla_nurture_follow_state(new_state)
             leads._pla_sla_follow_state(new_state)
+            self._pla_leaving_sales(events)._pla_withdraw_from_sales()
         return True
 
     def _pla_apply_side_effects(self, new_state):
@@ -874,6 +1007,8 @@ class CrmLead(models.Model):
             )
         )
         for row in rows:
+            if row["from_state"] == row["to_state"]:
+                continue  # a merge, logged in the state the lead stayed in
             history[row["lead_id"][0]].append((row["from_state"], row["to_state"]))
         return {
             lead.id: lifecycle.previous_state(
@@ -1044,7 +1179,7 @@ class CrmLead(models.Model):
             new_scores[lead_id] = (fit + eng, grade)
         self._pla_write_scores(rows, rule_links)
         for grade, lead_ids in grade_moves.items():
-            self.browse(lead_ids).write({"lead_grade": grade})
+            trusted(self.browse(lead_ids)).write({"lead_grade": grade})
         self._pla_apply_mql_moves(settings, current, new_scores)
         changed_ids = {
             row[0] for row in rows if row[1:5] != self._pla_old(current, row[0])
@@ -1378,9 +1513,91 @@ class CrmLead(models.Model):
         ]
 
     @api.model
-    def _pla_get_scoring_cursor(self, today):
-        """The last lead id the scoring action reached today (0 if none)."""
-        value = self.env["ir.config_parameter"].sudo().get_param(SCORING_CURSOR_PARAM)
+    def _pla_claim_rows(self, query):
+        """Run ``query``, a ``SELECT id … FOR … SKIP LOCKED`` that locks the
+        rows a cron batch is about to process, and return their ids.
+
+        A run of the same job beside this one holds its rows until it
+        commits: they are skipped, so the two runs share the work. Rows it
+        committed after this transaction began cannot be locked any more
+        (Odoo's cursors are REPEATABLE READ): then ``None`` is returned and
+        this run leaves the work to the other one, which is at it.
+        """
+        cr = self.env.cr
+        try:
+            with cr.savepoint():
+                cr.execute(query, log_exceptions=False)
+                return [row[0] for row in cr.fetchall()]
+        except CONCURRENCY_ERRORS:
+            _logger.info("A concurrent run holds this work: left to it")
+            return None
+
+    @api.model
+    def _pla_claim_leads(self, domain, limit, order="id"):
+        """Ids of up to ``limit`` active leads matching ``domain``, locked for
+        this transaction; ``None`` as in :meth:`_pla_claim_rows`."""
+        query = (
+            self.sudo()
+            .with_context(active_test=True)
+            ._search(domain, order=order, limit=limit)
+        )
+        return self._pla_claim_rows(
+            SQL("%s FOR NO KEY UPDATE OF crm_lead SKIP LOCKED", query.select())
+        )
+
+    @api.model
+    def _pla_claim_param(self, key, default):
+        """Lock the system parameter ``key`` where a scheduled action keeps
+        its place, for this transaction, and return its value (the parameter
+        is created with ``default`` if missing): one run of the job at a
+        time. ``None`` when a concurrent run holds it, or changed it after
+        this transaction began: that run does the work."""
+        self.env["ir.config_parameter"].flush_model()
+        cr = self.env.cr
+        row = None
+        try:
+            with cr.savepoint(flush=False):
+                cr.execute(
+                    SQL(
+                        "SELECT value FROM ir_config_parameter WHERE key = %s"
+                        " FOR NO KEY UPDATE NOWAIT",
+                        key,
+                    ),
+                    log_exceptions=False,
+                )
+                row = cr.fetchone()
+                if not row:
+                    now = fields.Datetime.now()
+                    cr.execute(
+                        SQL(
+                            "INSERT INTO ir_config_parameter"
+                            " (key, value, create_uid, create_date, write_uid,"
+                            " write_date) VALUES (%s, %s, %s, %s, %s, %s)"
+                            " ON CONFLICT (key) DO NOTHING RETURNING value",
+                            key,
+                            default,
+                            self.env.uid,
+                            now,
+                            self.env.uid,
+                            now,
+                        ),
+                        log_exceptions=False,
+                    )
+                    row = cr.fetchone()
+        except CONCURRENCY_ERRORS + (psycopg2.errors.UniqueViolation,):
+            row = None
+        if row is None:
+            _logger.info("A concurrent run holds %s: the work is left to it", key)
+            return None
+        return row[0]
+
+    @api.model
+    def _pla_get_scoring_cursor(self, today, value=None):
+        """The last lead id the scoring action reached today (0 if none),
+        from the cursor ``value`` (default: the stored one)."""
+        if value is None:
+            Param = self.env["ir.config_parameter"].sudo()
+            value = Param.get_param(SCORING_CURSOR_PARAM)
         day, _sep, last_id = (value or "").partition(":")
         if day != fields.Date.to_string(today) or not last_id.isdigit():
             return 0
@@ -1402,11 +1619,27 @@ class CrmLead(models.Model):
         only leads whose score changed are written. A batch that fails is
         retried lead by lead; a failing lead is noted on its chatter and
         skipped, the others go on.
+
+        One run works at a time: a batch locks the cursor for its
+        transaction. A run started beside it (a second worker, a manual run)
+        finds the cursor locked, or moved since its own transaction began,
+        and returns at once: it reports what remains and leaves the work to
+        the first, instead of scoring the same leads and failing on them.
         """
         today = fields.Date.context_today(self)
-        last_id = self._pla_get_scoring_cursor(today)
-        domain = self._pla_scoring_domain() + [("id", ">", last_id)]
         Lead = self.sudo().with_context(active_test=True, tracking_disable=False)
+        cursor = self._pla_claim_param(
+            SCORING_CURSOR_PARAM, f"{fields.Date.to_string(today)}:0"
+        )
+        if cursor is None:
+            last_id = self._pla_get_scoring_cursor(today)
+            remaining = Lead.search_count(
+                self._pla_scoring_domain() + [("id", ">", last_id)]
+            )
+            self.env["ir.cron"]._notify_progress(done=0, remaining=remaining)
+            return True
+        last_id = self._pla_get_scoring_cursor(today, cursor)
+        domain = self._pla_scoring_domain() + [("id", ">", last_id)]
         leads = Lead.search(domain, limit=batch_size, order="id")
         if not leads:
             self.env["ir.cron"]._notify_progress(done=0, remaining=0)
@@ -1414,6 +1647,8 @@ class CrmLead(models.Model):
         try:
             with self.env.cr.savepoint():
                 leads._pla_rescore()
+        except CONCURRENCY_ERRORS:
+            raise
         except Exception:  # noqa: BLE001 - one bad lead must not stop the rest
             _logger.warning("Lead scoring batch failed; retrying lead by lead")
             for lead in leads:
@@ -1430,6 +1665,8 @@ class CrmLead(models.Model):
         try:
             with self.env.cr.savepoint():
                 self._pla_rescore()
+        except CONCURRENCY_ERRORS:
+            raise
         except Exception as error:  # noqa: BLE001
             _logger.exception("Lead %s could not be scored", self.id)
             self.message_post(
@@ -1453,6 +1690,10 @@ class CrmLead(models.Model):
         :param str note: free text kept on the event
         :return: ids of the created engagement events
         """
+        args = RpcArgs(self.env)
+        code = args.code("code", code)
+        date = args.past_date("date", date)  # one dated later counts forever
+        note = args.text("note", note)
         self.check_access("write")
         when = self._pla_parse_signal_date(date)
         Rule = self.env["pharmacy.scoring.rule"].sudo()
@@ -1577,16 +1818,11 @@ class CrmLead(models.Model):
                     activity_type=type_id,
                 )
 
-    @api.model
-    def message_new(self, msg_dict, custom_values=None):
-        lead = super().message_new(msg_dict, custom_values=custom_values)
-        lead.sudo()._pla_log_trigger(TRIGGER_EMAIL, note=msg_dict.get("subject"))
-        return lead
-
-    def message_update(self, msg_dict, update_vals=None):
-        result = super().message_update(msg_dict, update_vals=update_vals)
-        self.sudo()._pla_log_trigger(TRIGGER_EMAIL, note=msg_dict.get("subject"))
-        return result
+    def _pla_log_inbound_email(self, subject):
+        """An e-mail the mail gateway received for these leads (see
+        ``mail.thread._message_route_process``): never reached from RPC, where
+        ``message_new`` and ``message_update`` are public."""
+        self.sudo()._pla_log_trigger(TRIGGER_EMAIL, note=subject)
 
     # ------------------------------------------------------------
     # NURTURING
@@ -1720,15 +1956,15 @@ class CrmLead(models.Model):
 
     def action_nurture_pause(self):
         self._pla_require_desk()
-        self.filtered(
-            lambda lead: lead.nurture_state == lifecycle.NURTURE_RUNNING
+        trusted(
+            self.filtered(lambda lead: lead.nurture_state == lifecycle.NURTURE_RUNNING)
         ).write({"nurture_state": lifecycle.NURTURE_PAUSED})
         return True
 
     def action_nurture_resume(self):
         self._pla_require_desk()
         today = fields.Date.context_today(self)
-        for lead in self.filtered(
+        for lead in trusted(self).filtered(
             lambda lead: lead.nurture_state == lifecycle.NURTURE_PAUSED
         ):
             lead.write(
@@ -1741,7 +1977,7 @@ class CrmLead(models.Model):
 
     def action_nurture_remove(self):
         self._pla_require_desk()
-        self.filtered("nurture_state").write(
+        trusted(self.filtered("nurture_state")).write(
             {
                 "nurture_state": lifecycle.NURTURE_DROPPED,
                 "nurture_step_id": False,
@@ -1761,6 +1997,10 @@ class CrmLead(models.Model):
         :param recycle_date: when to come back (date or ISO string)
         :return: True
         """
+        args = RpcArgs(self.env)
+        # a rejection recycles with "<reason name>: <comment>"
+        reason = args.text("reason", reason, max_length=2 * args.TEXT_MAX)
+        recycle_date = args.date("recycle_date", recycle_date)
         if not (reason or "").strip():
             raise UserError(
                 self.env._(
@@ -1781,8 +2021,10 @@ class CrmLead(models.Model):
                         state=lead._pla_state_label(lead.lifecycle_state),
                     )
                 )
+            lead._pla_check_decider()
             desk = lead._pla_recycle_desk()
-            lead_sudo = lead.sudo().with_context(**{REASON_KEY: reason})
+            # checked above: the module writes the recycling fields itself
+            lead_sudo = trusted(lead.sudo()).with_context(**{REASON_KEY: reason})
             lead_sudo.write(
                 {
                     "lifecycle_state": lifecycle.NURTURING,
@@ -1818,31 +2060,38 @@ class CrmLead(models.Model):
         runs once per lead (a unique step-run row is written with it, in the
         same transaction), so a re-run or a crash half-way never sends
         twice; a lead whose step fails is noted on its chatter and moves on.
+
+        A batch locks its leads (``SKIP LOCKED``): a run beside it (a second
+        worker, a manual run) takes the next leads, never the same ones.
         """
         today = fields.Date.context_today(self)
         Lead = self.sudo().with_context(tracking_disable=False)
-        back = Lead.search(
-            [
-                ("lifecycle_state", "=", lifecycle.NURTURING),
-                ("nurture_state", "=", lifecycle.NURTURE_PAUSED),
-                ("recycle_date", "!=", False),
-                ("recycle_date", "<=", today),
-            ],
-            limit=batch_size,
-        )
-        if back:
-            super(CrmLead, back).write({"nurture_state": False, "recycle_date": False})
-            back._pla_nurture_auto_enrol()
+        back_domain = [
+            ("lifecycle_state", "=", lifecycle.NURTURING),
+            ("nurture_state", "=", lifecycle.NURTURE_PAUSED),
+            ("recycle_date", "!=", False),
+            ("recycle_date", "<=", today),
+        ]
         due_domain = [
             ("nurture_state", "=", lifecycle.NURTURE_RUNNING),
             ("nurture_next_date", "<=", today),
             ("lifecycle_state", "=", lifecycle.NURTURING),
         ]
-        leads = Lead.search(due_domain, limit=batch_size, order="nurture_next_date, id")
+        back_ids = self._pla_claim_leads(back_domain, batch_size)
+        back = Lead.browse(back_ids or [])
+        if back:
+            super(CrmLead, back).write({"nurture_state": False, "recycle_date": False})
+            back._pla_nurture_auto_enrol()
+        lead_ids = None
+        if back_ids is not None:
+            lead_ids = self._pla_claim_leads(
+                due_domain, batch_size, order="nurture_next_date, id"
+            )
+        leads = Lead.browse(lead_ids or [])
         leads._pla_nurture_run_due_steps(today)
-        remaining = Lead.search_count(due_domain)
+        remaining = Lead.search_count(due_domain) + Lead.search_count(back_domain)
         self.env["ir.cron"]._notify_progress(
-            done=len(leads) + len(back), remaining=remaining
+            done=len(leads | back), remaining=remaining
         )
         return True
 
@@ -1863,6 +2112,8 @@ class CrmLead(models.Model):
             try:
                 with self.env.cr.savepoint():
                     leads._pla_nurture_perform(step)
+            except CONCURRENCY_ERRORS:
+                raise
             except Exception:  # noqa: BLE001 - retried lead by lead below
                 _logger.warning("Nurture step %s failed in batch; one by one", step.id)
                 for lead in leads:
@@ -1875,6 +2126,8 @@ class CrmLead(models.Model):
         try:
             with self.env.cr.savepoint():
                 self._pla_nurture_perform(step)
+        except CONCURRENCY_ERRORS:
+            raise
         except Exception as error:  # noqa: BLE001 - one lead must not stop all
             _logger.exception("Nurture step %s failed on lead %s", step.id, self.id)
             self.env["pharmacy.nurture.step.run"].sudo().create(
@@ -2123,75 +2376,118 @@ class CrmLead(models.Model):
         return True
 
     def message_post(self, **kwargs):
-        """An e-mail sent to the customer is a first contact."""
+        """A message sent to the customer is a first contact; an internal
+        note, or a message no one outside the company receives, is not."""
         message = super().message_post(**kwargs)
         if (
-            message.message_type == "comment"
+            self.sla_state
+            and message.message_type == "comment"
             and message.subtype_id == self.env.ref("mail.mt_comment")
             and not self.env.user.share
-            and self.sla_state
+            and (
+                message.sudo().partner_ids | message.sudo().notified_partner_ids
+            ).filtered(
+                lambda partner: (
+                    not partner.user_ids or all(user.share for user in partner.user_ids)
+                )
+            )
         ):
             self._pla_sla_reach(sla.KIND_CONTACT)
         return message
 
     @api.model
-    def _pla_sla_meetings_held(self, now, batch_size):
-        """A meeting of the lead's calendar held since the clock started is
-        a first contact, reached when the meeting began."""
-        self.env["calendar.event"].flush_model(["opportunity_id", "start", "stop"])
+    def _pla_sla_queues(self, now):
+        """SQL conditions on ``clock`` (a ``pharmacy_lead_sla``) and ``policy``
+        (its policy) of the clocks with work due ``now``: a meeting held to
+        record, a breach to mark, an escalation to send. The escalation is
+        due as :func:`~..tools.sla.escalation_due` decides."""
+        held = SQL(
+            "clock.kind = %s AND clock.state IN %s AND clock.reached_date IS NULL"
+            " AND EXISTS (SELECT 1 FROM calendar_event event"
+            " WHERE event.opportunity_id = clock.lead_id AND event.active"
+            " AND event.stop <= %s AND event.start >= clock.start)",
+            sla.KIND_CONTACT,
+            (sla.RUNNING, sla.BREACHED),
+            now,
+        )
+        breach = SQL("clock.state = %s AND clock.deadline < %s", sla.RUNNING, now)
+        escalate = SQL(
+            "clock.state = %s AND clock.reached_date IS NULL"
+            " AND clock.escalation_level < %s AND (clock.escalation_level = 0"
+            " OR clock.deadline + interval '1 hour'"
+            " * COALESCE(policy.escalation_delay, 0) * clock.escalation_level <= %s)",
+            sla.BREACHED,
+            sla.MAX_LEVEL,
+            now,
+        )
+        return held, breach, escalate
+
+    @api.model
+    def _pla_sla_claim(self, condition, limit):
+        """Ids of up to ``limit`` clocks meeting ``condition``, most urgent
+        first, each locked with its lead for this transaction (``None`` as in
+        :meth:`_pla_claim_rows`). All the work on a lead, its chatter, its
+        activities and followers included, is done by the run that holds it."""
+        self.env.flush_all()
+        return self._pla_claim_rows(
+            SQL(
+                "SELECT clock.id FROM pharmacy_lead_sla clock"
+                " JOIN crm_lead lead ON lead.id = clock.lead_id"
+                " JOIN pharmacy_sla_policy policy ON policy.id = clock.policy_id"
+                " WHERE %s ORDER BY clock.deadline, clock.id LIMIT %s"
+                " FOR NO KEY UPDATE OF clock, lead SKIP LOCKED",
+                condition,
+                limit,
+            )
+        )
+
+    @api.model
+    def _pla_sla_meeting_starts(self, clocks, now):
+        """``{clock id: start of its first meeting held}``."""
+        self.env["calendar.event"].flush_model(
+            ["opportunity_id", "start", "stop", "active"]
+        )
         self.env.cr.execute(
             SQL(
                 "SELECT clock.id, min(event.start) FROM pharmacy_lead_sla clock"
                 " JOIN calendar_event event ON event.opportunity_id = clock.lead_id"
-                " WHERE clock.kind = %s AND clock.state IN %s"
-                " AND clock.reached_date IS NULL AND event.active"
+                " WHERE clock.id = ANY(%s) AND event.active"
                 " AND event.stop <= %s AND event.start >= clock.start"
-                " GROUP BY clock.id LIMIT %s",
-                sla.KIND_CONTACT,
-                (sla.RUNNING, sla.BREACHED),
+                " GROUP BY clock.id",
+                clocks.ids,
                 now,
-                batch_size,
             )
         )
-        held = dict(self.env.cr.fetchall())
-        clocks = self.env["pharmacy.lead.sla"].sudo().browse(list(held))
-        for clock in clocks:
-            start = held[clock.id]
-            clock.write(
-                {
-                    "reached_date": start,
-                    "state": sla.reached_state(clock.deadline, start),
-                    "hours_taken": clock._pla_working_hours(clock.start, start),
-                }
-            )
-        clocks.lead_id._pla_sla_refresh()
-        return clocks
+        return dict(self.env.cr.fetchall())
 
     @api.model
-    def _cron_check_sla(self, batch_size=1000):
-        """Every 15 minutes: mark breaches and escalate them, level by level.
+    def _pla_sla_reach_held(self, clocks, now, with_hours=True):
+        """A meeting of the lead's calendar held since the clock started is
+        a first contact, reached when the meeting began. Set aside (a lead
+        that failed), the working hours are not counted."""
+        held = self._pla_sla_meeting_starts(clocks, now)
+        for clock in clocks.filtered(lambda clock: clock.id in held):
+            start = held[clock.id]
+            values = {
+                "reached_date": start,
+                "state": sla.reached_state(clock.deadline, start),
+            }
+            if with_hours:
+                values["hours_taken"] = clock._pla_working_hours(clock.start, start)
+            clock.write(values)
+        if with_hours:
+            clocks.lead_id._pla_sla_refresh()
 
-        Clock rows are locked with ``SKIP LOCKED``, so two workers never
-        handle the same clock; the level is stored with the warning, so a
-        level is never warned twice.
-        """
-        now = fields.Datetime.now()
-        Clock = self.env["pharmacy.lead.sla"].sudo()
-        cr = self.env.cr
-        self._pla_sla_meetings_held(now, batch_size)
-        cr.execute(
-            SQL(
-                "SELECT id FROM pharmacy_lead_sla WHERE state = %s AND deadline < %s"
-                " ORDER BY deadline LIMIT %s FOR UPDATE SKIP LOCKED",
-                sla.RUNNING,
-                now,
-                batch_size,
-            )
-        )
-        breached = Clock.browse([row[0] for row in cr.fetchall()])
-        breached.write({"state": sla.BREACHED})
+    @api.model
+    def _pla_sla_set_aside_held(self, clocks, now):
+        self._pla_sla_reach_held(clocks, now, with_hours=False)
+
+    @api.model
+    def _pla_sla_breach(self, clocks, now):
+        """Mark the clocks breached, with a note on their leads' chatter."""
+        clocks.write({"state": sla.BREACHED})
         notes = defaultdict(list)
-        for clock in breached:
+        for clock in clocks:
             notes[clock.lead_id.id].append(
                 self.env._(
                     "SLA breached: “%(policy)s” was due on %(deadline)s (UTC).",
@@ -2200,22 +2496,20 @@ class CrmLead(models.Model):
                 )
             )
         if notes:
-            breached.lead_id.mapped("name")  # one prefetch for the batch
+            clocks.lead_id.mapped("name")  # one prefetch for the batch
             self.sudo().browse(list(notes))._message_log_batch(
                 {lead_id: "<br/>".join(bodies) for lead_id, bodies in notes.items()}
             )
-        cr.execute(
-            SQL(
-                "SELECT id FROM pharmacy_lead_sla WHERE state = %s"
-                " AND reached_date IS NULL AND escalation_level < %s"
-                " ORDER BY deadline LIMIT %s FOR UPDATE SKIP LOCKED",
-                sla.BREACHED,
-                sla.MAX_LEVEL,
-                batch_size,
-            )
-        )
-        due = defaultdict(lambda: Clock)
-        for clock in Clock.browse([row[0] for row in cr.fetchall()]):
+        clocks.lead_id._pla_sla_refresh()
+
+    @api.model
+    def _pla_sla_set_aside_breach(self, clocks, now):
+        clocks.write({"state": sla.BREACHED})
+
+    @api.model
+    def _pla_sla_levels_due(self, clocks, now):
+        due = defaultdict(lambda: clocks.browse())
+        for clock in clocks:
             level = sla.escalation_due(
                 clock.escalation_level,
                 clock.deadline,
@@ -2224,14 +2518,107 @@ class CrmLead(models.Model):
             )
             if level:
                 due[level] |= clock
-        for level, clocks in due.items():
-            clocks._pla_escalate(level)
-        escalated = sum(len(clocks) for clocks in due.values())
-        breached.lead_id._pla_sla_refresh()
+        return due
+
+    @api.model
+    def _pla_sla_escalate(self, clocks, now):
+        """Warn the next level of each clock (one ``create`` per level)."""
+        for level, level_clocks in self._pla_sla_levels_due(clocks, now).items():
+            level_clocks._pla_escalate(level)
+
+    @api.model
+    def _pla_sla_set_aside_escalation(self, clocks, now):
+        for level, level_clocks in self._pla_sla_levels_due(clocks, now).items():
+            level_clocks.write({"escalation_level": level})
+
+    @api.model
+    def _pla_sla_safely(self, clocks, work, set_aside, now):
+        """``work(clocks, now)``; when it fails, lead by lead. A lead that
+        still fails gets ``set_aside(clocks, now)`` (its clocks are marked as
+        handled, so that no run tries them again) and a note on its chatter;
+        the other leads go on."""
+        try:
+            with self.env.cr.savepoint():
+                work(clocks, now)
+            return
+        except CONCURRENCY_ERRORS:
+            raise
+        except Exception:  # noqa: BLE001 - retried lead by lead below
+            _logger.warning("SLA batch failed; retrying lead by lead")
+        for lead, lead_clocks in clocks.grouped("lead_id").items():
+            try:
+                with self.env.cr.savepoint():
+                    work(lead_clocks, now)
+                continue
+            except CONCURRENCY_ERRORS:
+                raise
+            except Exception as error:  # noqa: BLE001 - one lead must not stop all
+                _logger.exception("SLA check failed on lead %s", lead.id)
+                message = str(error)
+            try:
+                with self.env.cr.savepoint():
+                    set_aside(lead_clocks, now)
+                    lead._message_log(
+                        body=self.env._(
+                            "The SLA check could not process this lead and "
+                            "skipped it: %(error)s",
+                            error=message,
+                        )
+                    )
+            except CONCURRENCY_ERRORS:
+                raise
+            except Exception:  # noqa: BLE001 - retried by the next run
+                _logger.exception("SLA clocks of lead %s left as they are", lead.id)
+
+    @api.model
+    def _cron_check_sla(self, batch_size=1000):
+        """Every 15 minutes: record meetings held, mark breaches and escalate
+        them, level by level.
+
+        A batch locks its clocks with their leads (``SKIP LOCKED``), so a run
+        beside it (a second worker, a manual run) takes other leads, never
+        the same ones; the level is stored with the warning, so a level is
+        never warned twice. ``ir.cron`` progress tells how many clocks still
+        have work due, so that a backlog above one batch is worked off at
+        once. A lead whose clocks fail is noted on its chatter and set aside,
+        the others go on.
+        """
+        now = fields.Datetime.now()
+        Clock = self.env["pharmacy.lead.sla"].sudo()
+        held, breach, escalate = self._pla_sla_queues(now)
+        done = Clock
+        for condition, work, set_aside in (
+            (held, self._pla_sla_reach_held, self._pla_sla_set_aside_held),
+            (breach, self._pla_sla_breach, self._pla_sla_set_aside_breach),
+            (escalate, self._pla_sla_escalate, self._pla_sla_set_aside_escalation),
+        ):
+            clock_ids = self._pla_sla_claim(condition, batch_size)
+            if clock_ids is None:
+                break
+            clocks = Clock.browse(clock_ids)
+            self._pla_sla_safely(clocks, work, set_aside, now)
+            done |= clocks
         self.env["ir.cron"]._notify_progress(
-            done=len(breached) + escalated, remaining=0
+            done=len(done), remaining=self._pla_sla_remaining(now)
         )
         return True
+
+    @api.model
+    def _pla_sla_remaining(self, now):
+        """How many clocks still have SLA work due at ``now``."""
+        held, breach, escalate = self._pla_sla_queues(now)
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT count(*) FROM pharmacy_lead_sla clock"
+                " JOIN pharmacy_sla_policy policy ON policy.id = clock.policy_id"
+                " WHERE (%s) OR (%s) OR (%s)",
+                held,
+                breach,
+                escalate,
+            )
+        )
+        return self.env.cr.fetchone()[0]
 
     # ------------------------------------------------------------
     # FEEDBACK
@@ -2257,6 +2644,9 @@ class CrmLead(models.Model):
         :param str comment: optional
         :return: True
         """
+        args = RpcArgs(self.env)
+        rating = args.rating("rating", rating)
+        comment = args.text("comment", comment)
         self._pla_check_reviewable()
         rating = self._pla_review_rating(rating, required=False)
         self.with_context(**{REVIEW_KEY: (False, rating, comment or False)}).write(
@@ -2277,6 +2667,11 @@ class CrmLead(models.Model):
         :param recycle_date: for a recycling reason, when the leads come back
         :return: True
         """
+        args = RpcArgs(self.env)
+        reason_id = args.record_id("reason_id", reason_id, required=False)
+        rating = args.rating("rating", rating)
+        comment = args.text("comment", comment)
+        recycle_date = args.date("recycle_date", recycle_date)
         self._pla_check_reviewable()
         reason = self._pla_feedback_reason(reason_id, feedback.DIRECTION_SALES)
         rating = self._pla_review_rating(rating, required=True)
@@ -2329,10 +2724,13 @@ class CrmLead(models.Model):
         :param str comment: optional
         :return: the created ``pharmacy.lead.feedback`` records
         """
+        args = RpcArgs(self.env)
+        reason_id = args.record_id("reason_id", reason_id, required=False)
+        comment = args.text("comment", comment)
         self._pla_require_desk()
         self._pla_check_flaggable()
         reason = self._pla_feedback_reason(reason_id, feedback.DIRECTION_MARKETING)
-        Feedback = self.env["pharmacy.lead.feedback"].sudo()
+        Feedback = trusted(self.env["pharmacy.lead.feedback"].sudo())
         already = Feedback.search(
             [
                 ("lead_id", "in", self.ids),
@@ -2426,8 +2824,6 @@ class CrmLead(models.Model):
         """Only handed-off leads, reviewed by their own sales team."""
         if not self:
             raise UserError(self.env._("Select the leads to review."))
-        user = self.env.user
-        is_manager = self.env.su or user.has_group("sales_team.group_sale_manager")
         for lead in self:
             if lead.lifecycle_state != lifecycle.HANDED_OFF:
                 raise UserError(
@@ -2438,18 +2834,7 @@ class CrmLead(models.Model):
                         state=lead._pla_state_label(lead.lifecycle_state),
                     )
                 )
-            team = lead.team_id
-            if not is_manager and user not in (
-                team.member_ids | team.user_id | lead.user_id
-            ):
-                raise UserError(
-                    self.env._(
-                        "“%(lead)s” was handed off to the sales team “%(team)s”: "
-                        "only its members review it.",
-                        lead=lead.display_name,
-                        team=team.display_name,
-                    )
-                )
+        self._pla_check_decider()
 
     def _pla_check_flaggable(self):
         if not self:
@@ -2538,6 +2923,7 @@ class CrmLead(models.Model):
                 SELECT DISTINCT ON (lead_id) lead_id, team_id, user_id
                   FROM pharmacy_lead_event
                  WHERE lead_id IN %s AND to_state = %s
+                   AND from_state IS DISTINCT FROM to_state
                  ORDER BY lead_id, id DESC
                 """,
                 tuple(self.ids),
@@ -2569,7 +2955,7 @@ class CrmLead(models.Model):
         reason_id, rating, comment = review
         leads = self.browse([lead.id for lead, *_rest in moves])
         handoffs = leads._pla_last_handoffs()
-        Feedback = self.env["pharmacy.lead.feedback"].sudo()
+        Feedback = trusted(self.env["pharmacy.lead.feedback"].sudo())
         vals_list = []
         for lead, _old, new, text in moves:
             team_id, handoff_user_id = handoffs.get(lead.id, (False, False))
@@ -2600,7 +2986,7 @@ class CrmLead(models.Model):
     def _pla_feedback_lost_reason(self):
         """Odoo writes the lost reason after archiving the lead: copy it onto
         the lost review written a moment before."""
-        Feedback = self.env["pharmacy.lead.feedback"].sudo()
+        Feedback = trusted(self.env["pharmacy.lead.feedback"].sudo())
         reviews = Feedback.search(
             [
                 ("lead_id", "in", self.ids),
@@ -2615,12 +3001,17 @@ class CrmLead(models.Model):
     def _cron_send_feedback_digest(self):
         """Once a week, e-mail each desk member the feedback on the leads they
         handed off the week before. Running it twice in a week sends nothing
-        more; a member whose e-mail fails is logged and skipped."""
+        more; a member whose e-mail fails is logged and skipped.
+
+        The run locks the parameter that marks the week sent: a run started
+        beside it finds it locked, or changed since its own transaction
+        began, and returns at once without sending."""
         today = fields.Date.context_today(self)
         week_start = today - relativedelta(days=today.weekday())
         period_start = week_start - relativedelta(weeks=1)
         Param = self.env["ir.config_parameter"].sudo()
-        if Param.get_param(DIGEST_PARAM) == fields.Date.to_string(period_start):
+        sent = self._pla_claim_param(DIGEST_PARAM, "")
+        if sent is None or sent == fields.Date.to_string(period_start):
             return False
         start = datetime.combine(period_start, datetime.min.time())
         end = datetime.combine(week_start, datetime.min.time())
@@ -2674,6 +3065,8 @@ class CrmLead(models.Model):
                     template.with_context(pla_digest=summary).send_mail(
                         user.id, email_layout_xmlid="mail.mail_notification_light"
                     )
+            except CONCURRENCY_ERRORS:
+                raise
             except Exception:
                 _logger.exception("Feedback digest for user %s failed", user.id)
         Param.set_param(DIGEST_PARAM, fields.Date.to_string(period_start))

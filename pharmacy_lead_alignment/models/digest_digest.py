@@ -87,7 +87,14 @@ class DigestDigest(models.Model):
         start, end, companies = self._pla_window()
         counts = dict(
             self._pla_events(
-                start, end, companies, [("to_state", "=", lifecycle.HANDED_OFF)]
+                start,
+                end,
+                companies,
+                [
+                    ("to_state", "=", lifecycle.HANDED_OFF),
+                    # a merge is logged in the state the lead stays in
+                    ("from_state", "!=", lifecycle.HANDED_OFF),
+                ],
             )
         )
         for digest in self:
@@ -163,7 +170,14 @@ class DigestDigest(models.Model):
         start, end, companies = self._pla_window()
         counts = dict(
             self._pla_events(
-                start, end, companies, [("to_state", "=", lifecycle.HANDED_OFF)]
+                start,
+                end,
+                companies,
+                [
+                    ("to_state", "=", lifecycle.HANDED_OFF),
+                    # a merge is logged in the state the lead stays in
+                    ("from_state", "!=", lifecycle.HANDED_OFF),
+                ],
             )
         )
         policies = (

@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..tools import feedback, funnel, lifecycle, sla
+from .pharmacy_rpc_args import RpcArgs
 
 GROUP_DESK = "pharmacy_lead_alignment.group_alignment_desk"
 GROUP_MANAGER = "pharmacy_lead_alignment.group_alignment_manager"
@@ -55,6 +56,9 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
             hand-offs and reviews); campaign ROI and the map stay global
         :return: a JSON-able dict (see the client action for its shape)
         """
+        args = RpcArgs(self.env)
+        period = args.choice("period", period, PERIODS)
+        team_id = args.record_id("team_id", team_id, required=False)
         if not self.env.user.has_group(GROUP_DESK):
             raise AccessError(
                 self.env._(
@@ -257,9 +261,15 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
             Event._read_group(
                 [
                     *event_domain,
+                    # moves into or out of "handed off"; a merge is logged in
+                    # the state the lead stays in and is no move
                     "|",
+                    "&",
                     ("to_state", "=", lifecycle.HANDED_OFF),
+                    ("from_state", "!=", lifecycle.HANDED_OFF),
+                    "&",
                     ("from_state", "=", lifecycle.HANDED_OFF),
+                    ("to_state", "!=", lifecycle.HANDED_OFF),
                 ],
                 ["to_state"],
                 ["__count"],

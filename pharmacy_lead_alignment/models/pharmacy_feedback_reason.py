@@ -10,6 +10,7 @@ class PharmacyFeedbackReason(models.Model):
     desk flags a lead that sales mishandled."""
 
     _name = "pharmacy.feedback.reason"
+    _inherit = ["pharmacy.shared.mixin"]
     _description = "Lead Feedback Reason"
     _order = "direction, sequence, id"
 

@@ -1,19 +1,28 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
+
+from .pharmacy_audit_mixin import is_trusted
 
 
 class PharmacyLeadConsent(models.Model):
     """A consent a lead gave (152-FZ, GDPR): kept, never erased; a withdrawal
-    is recorded with its date."""
+    is recorded with its date.
+
+    Users record consents; once recorded, a consent is never edited, moved to
+    another lead or deleted: it can only be withdrawn (once).
+    """
 
     _name = "pharmacy.lead.consent"
+    _inherit = ["pharmacy.audit.mixin"]
+    _pla_user_create = True
+    _pla_user_write_fields = frozenset({"withdrawn_on"})
     _description = "Lead Consent"
     _order = "given_on desc, id desc"
     _check_company_auto = True
 
     lead_id = fields.Many2one(
-        "crm.lead", required=True, ondelete="cascade", index=True, check_company=True
+        "crm.lead", required=True, ondelete="restrict", index=True, check_company=True
     )
     company_id = fields.Many2one(related="lead_id.company_id", store=True)
     kind = fields.Selection(
@@ -56,6 +65,25 @@ class PharmacyLeadConsent(models.Model):
                         given=consent.given_on,
                     )
                 )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not is_trusted(self):
+            lead_ids = {vals.get("lead_id") for vals in vals_list} - {False, None}
+            self.env["crm.lead"].browse(lead_ids).check_access("write")
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "withdrawn_on" in vals and not is_trusted(self):
+            if not vals["withdrawn_on"] or self.filtered("withdrawn_on"):
+                raise UserError(
+                    self.env._(
+                        "A withdrawn consent stays withdrawn: record a new consent "
+                        "if the person gives it again."
+                    )
+                )
+            self.lead_id.check_access("write")
+        return super().write(vals)
 
     def action_withdraw(self):
         self.filtered(lambda c: not c.withdrawn_on).write(

@@ -13,7 +13,7 @@ class PharmacyLeadEngagement(models.Model):
     _check_company_auto = True
 
     lead_id = fields.Many2one(
-        "crm.lead", required=True, index=True, ondelete="cascade", check_company=True
+        "crm.lead", required=True, index=True, ondelete="restrict", check_company=True
     )
     rule_id = fields.Many2one(
         "pharmacy.scoring.rule",

@@ -7,11 +7,13 @@ from ..tools import lifecycle
 class PharmacyLeadEvent(models.Model):
     """Append-only log of every lifecycle transition of a lead.
 
-    Rows are written by the lead itself (as superuser); the access rights let
-    everybody below Alignment Manager read them only.
+    Rows are written by the lead flow itself; nobody, managers included,
+    rewrites or deletes them (see :mod:`.pharmacy_audit_mixin`): a correction
+    is a new event.
     """
 
     _name = "pharmacy.lead.event"
+    _inherit = ["pharmacy.audit.mixin"]
     _description = "Lead Lifecycle Event"
     _order = "date desc, id desc"
     _check_company_auto = True
@@ -20,7 +22,7 @@ class PharmacyLeadEvent(models.Model):
         "crm.lead",
         required=True,
         index=True,
-        ondelete="cascade",
+        ondelete="restrict",
         check_company=True,
     )
     from_state = fields.Selection(lifecycle.STATE_SELECTION, string="From")

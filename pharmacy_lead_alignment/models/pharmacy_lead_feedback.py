@@ -3,6 +3,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..tools import feedback, scoring
+from .pharmacy_audit_mixin import is_trusted
 
 #: What the author may still change after writing a review.
 EDITABLE_FIELDS = frozenset({"rating", "comment"})
@@ -18,7 +19,9 @@ class PharmacyLeadFeedback(models.Model):
     """
 
     _name = "pharmacy.lead.feedback"
+    _inherit = ["pharmacy.audit.mixin"]
     _description = "Lead Feedback"
+    _pla_user_write_fields = EDITABLE_FIELDS
     _order = "date desc, id desc"
     _check_company_auto = True
     _rec_name = "lead_name"
@@ -27,7 +30,7 @@ class PharmacyLeadFeedback(models.Model):
         "crm.lead",
         required=True,
         index=True,
-        ondelete="cascade",
+        ondelete="restrict",
         check_company=True,
     )
     lead_name = fields.Char(readonly=True)
@@ -123,7 +126,7 @@ class PharmacyLeadFeedback(models.Model):
                 )
 
     def write(self, vals):
-        if not self.env.su:
+        if not is_trusted(self):
             if set(vals) - EDITABLE_FIELDS:
                 raise UserError(
                     self.env._(

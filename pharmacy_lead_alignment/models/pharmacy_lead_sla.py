@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from datetime import UTC
+from datetime import timezone
 
 from odoo import fields, models
 
@@ -15,7 +15,7 @@ class PharmacyLeadSla(models.Model):
     _check_company_auto = True
 
     lead_id = fields.Many2one(
-        "crm.lead", required=True, index=True, ondelete="cascade", check_company=True
+        "crm.lead", required=True, index=True, ondelete="restrict", check_company=True
     )
     policy_id = fields.Many2one(
         "pharmacy.sla.policy", required=True, ondelete="restrict", check_company=True
@@ -78,5 +78,5 @@ class PharmacyLeadSla(models.Model):
         if not calendar or end <= start:
             return 0.0
         return calendar.get_work_hours_count(
-            start.replace(tzinfo=UTC), end.replace(tzinfo=UTC)
+            start.replace(tzinfo=timezone.utc), end.replace(tzinfo=timezone.utc)
         )

@@ -37,15 +37,13 @@ class PharmacyNurtureTrack(models.Model):
     graduated_count = fields.Integer(compute="_compute_counts", string="Graduated")
     dropped_count = fields.Integer(compute="_compute_counts", string="Dropped")
 
+    @api.depends_context("uid")
     def _compute_counts(self):
-        data = (
-            self.env["crm.lead"]
-            .sudo()
-            ._read_group(
-                [("nurture_track_id", "in", self.ids)],
-                ["nurture_track_id", "nurture_state"],
-                ["__count"],
-            )
+        # as the reader: sales count only the leads they see, never the desk's
+        data = self.env["crm.lead"]._read_group(
+            [("nurture_track_id", "in", self.ids)],
+            ["nurture_track_id", "nurture_state"],
+            ["__count"],
         )
         by_state = {(track.id, state): count for track, state, count in data}
         for track in self:
@@ -62,7 +60,7 @@ class PharmacyNurtureTrack(models.Model):
     @api.constrains("domain")
     def _check_domain(self):
         for track in self:
-            track._pla_parse_domain()
+            track._pla_check_domain_paths(track._pla_parse_domain())
 
     @api.constrains("active", "step_ids")
     def _check_steps(self):
@@ -186,7 +184,9 @@ class PharmacyNurtureStepRun(models.Model):
     _description = "Nurture Step Run"
     _order = "date desc, id desc"
 
-    lead_id = fields.Many2one("crm.lead", required=True, ondelete="cascade", index=True)
+    lead_id = fields.Many2one(
+        "crm.lead", required=True, ondelete="restrict", index=True
+    )
     step_id = fields.Many2one(
         "pharmacy.nurture.step", required=True, ondelete="cascade", index=True
     )

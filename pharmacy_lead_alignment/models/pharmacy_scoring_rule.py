@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from ..tools import feedback, lifecycle, scoring
+from .pharmacy_rpc_args import RpcArgs
 
 CATEGORY_FIT = "fit"
 CATEGORY_ENGAGEMENT = "engagement"
@@ -28,6 +29,8 @@ SCORE_FIELDS = frozenset(
         "lifecycle_state",
     }
 )
+#: Nor any field of these prefixes, along any relation path.
+SCORE_PREFIXES = ("score_",)
 #: Rule fields whose change alters fit scores.
 FIT_FIELDS = ("domain", "points", "active", "company_id", "category")
 #: Context keys of the period the effectiveness figures cover (ISO dates).
@@ -46,7 +49,7 @@ class PharmacyScoringRule(models.Model):
     """
 
     _name = "pharmacy.scoring.rule"
-    _inherit = ["pharmacy.lead.domain.mixin"]
+    _inherit = ["pharmacy.lead.domain.mixin", "pharmacy.shared.mixin"]
     _description = "Lead Scoring Rule"
     _order = "category, sequence, id"
     _check_company_auto = True
@@ -160,7 +163,10 @@ class PharmacyScoringRule(models.Model):
     @api.constrains("domain", "category")
     def _check_domain(self):
         for rule in self.filtered(lambda rule: rule.category == CATEGORY_FIT):
-            rule._pla_parse_domain()
+            domain = rule._pla_parse_domain()
+            rule._pla_check_domain_paths(
+                domain, forbidden=SCORE_FIELDS, forbidden_prefixes=SCORE_PREFIXES
+            )
 
     @api.constrains("category", "trigger", "activity_type_id", "code")
     def _check_trigger(self):
@@ -229,6 +235,16 @@ class PharmacyScoringRule(models.Model):
             rule=self.name,
             error=error,
         )
+
+    def _pla_domain_path_error(self, error):
+        if error.code == "forbidden":
+            return self.env._(
+                "Rule “%(rule)s” cannot filter on %(fields)s: scores are the "
+                "result of the rules. Filter on what the lead is or did.",
+                rule=self.name,
+                fields=error.path,
+            )
+        return super()._pla_domain_path_error(error)
 
     def _pla_parse_domain(self):
         """The rule's domain as a list, checked against crm.lead.
@@ -329,12 +345,29 @@ class PharmacyScoringRule(models.Model):
     @api.model
     def _pla_period(self):
         """``(first day, last day)`` of the period in the context, by default
-        the last 90 days."""
+        the last 90 days.
+
+        :raise UserError: naming the context key that is not a date, or when
+            the period ends before it starts
+        """
+        args = RpcArgs(self.env)
+        context = self.env.context
+        date_to = args.date(PERIOD_TO_KEY, context.get(PERIOD_TO_KEY))
+        date_from = args.date(PERIOD_FROM_KEY, context.get(PERIOD_FROM_KEY))
         today = fields.Date.context_today(self)
-        date_to = fields.Date.to_date(self.env.context.get(PERIOD_TO_KEY)) or today
-        date_from = fields.Date.to_date(
-            self.env.context.get(PERIOD_FROM_KEY)
-        ) or date_to - relativedelta(days=DEFAULT_PERIOD_DAYS - 1)
+        date_to = fields.Date.to_date(date_to) or today
+        date_from = fields.Date.to_date(date_from) or date_to - relativedelta(
+            days=DEFAULT_PERIOD_DAYS - 1
+        )
+        if date_from > date_to:
+            raise UserError(
+                self.env._(
+                    "The period starts on %(start)s, after it ends on "
+                    "%(end)s: swap the dates.",
+                    start=fields.Date.to_string(date_from),
+                    end=fields.Date.to_string(date_to),
+                )
+            )
         return date_from, date_to
 
     @api.model

@@ -273,7 +273,8 @@ class PharmacyVelocityReport(models.Model):
                        ) AS date_end
                   FROM pharmacy_lead_event event
                   JOIN crm_lead lead ON lead.id = event.lead_id
-                 WHERE %s
+                 -- a merge is logged in the state the lead stays in: no stay
+                 WHERE event.from_state IS DISTINCT FROM event.to_state AND %s
               ) spans
              WHERE spans.date_end IS NOT NULL
             """,

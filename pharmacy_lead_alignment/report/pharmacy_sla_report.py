@@ -82,9 +82,10 @@ class PharmacySlaReport(models.Model):
                                           AND event.to_state = 'accepted')
                            AS accepted_count
                   FROM pharmacy_lead_event event
-                 WHERE event.to_state = 'handed_off'
-                    OR (event.from_state = 'handed_off'
-                        AND event.to_state = 'accepted')
+                 WHERE event.from_state IS DISTINCT FROM event.to_state
+                   AND (event.to_state = 'handed_off'
+                        OR (event.from_state = 'handed_off'
+                            AND event.to_state = 'accepted'))
                  GROUP BY 1, 2, 3
             ),
             rejected AS (
@@ -95,6 +96,7 @@ class PharmacySlaReport(models.Model):
                         SELECT handed.team_id FROM pharmacy_lead_event handed
                          WHERE handed.lead_id = event.lead_id
                            AND handed.to_state = 'handed_off'
+                           AND handed.from_state IS DISTINCT FROM 'handed_off'
                            AND handed.id < event.id
                          ORDER BY handed.id DESC LIMIT 1
                   ) prev ON TRUE

@@ -20,7 +20,6 @@ class PharmacyLeadCommon(TransactionCase):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
         cls.company = cls.env.company
-        cls.other_company = cls.env["res.company"].create({"name": "Аптека «Другая»"})
 
         def user(login, groups, **kw):
             return mail_new_test_user(
@@ -35,7 +34,19 @@ class PharmacyLeadCommon(TransactionCase):
 
         cls.user_desk = user("pla_desk", f"base.group_user,{GROUP_DESK}")
         cls.user_desk_2 = user("pla_desk_2", f"base.group_user,{GROUP_DESK}")
-        cls.user_manager = user("pla_manager", f"base.group_user,{GROUP_MANAGER}")
+        cls.other_company = cls.env["res.company"].create({"name": "Аптека «Другая»"})
+        # the head manages both pharmacies (shared rules affect both of them)
+        cls.user_manager = user(
+            "pla_manager",
+            f"base.group_user,{GROUP_MANAGER}",
+            company_ids=[(6, 0, (cls.company | cls.other_company).ids)],
+        )
+        cls.user_manager_other = user(
+            "pla_manager_other",
+            f"base.group_user,{GROUP_MANAGER}",
+            company_id=cls.other_company.id,
+            company_ids=[(6, 0, cls.other_company.ids)],
+        )
         cls.user_sales = user(
             "pla_sales", "base.group_user,sales_team.group_sale_salesman"
         )

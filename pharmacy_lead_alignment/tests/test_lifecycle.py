@@ -164,9 +164,9 @@ class TestLifecycle(PharmacyLeadCommon):
             lead.write({"lifecycle_state": "recycled"})
         self.assertEqual(lead.lifecycle_state, "inquiry")
 
-    def test_event_log_is_append_only_below_manager(self):
+    def test_event_log_is_append_only_for_everybody(self):
         lead = self._handed_off_lead()
-        for user in (self.user_desk, self.user_sales):
+        for user in (self.user_desk, self.user_sales, self.user_manager):
             events = lead.with_user(user).lifecycle_event_ids
             self.assertTrue(events, "every role reads the log")
             with self.assertRaises(AccessError):
@@ -177,9 +177,16 @@ class TestLifecycle(PharmacyLeadCommon):
                 self.env["pharmacy.lead.event"].with_user(user).create(
                     {"lead_id": lead.id, "to_state": "won"}
                 )
-        events = lead.with_user(self.user_manager).lifecycle_event_ids
-        events[0].write({"reason": "corrected by the head"})
-        self.assertEqual(events[0].reason, "corrected by the head")
+        # not even as superuser: only the flow itself writes the log
+        events = lead.sudo().lifecycle_event_ids
+        with self.assertRaisesRegex(UserError, "kept"):
+            events[0].write({"reason": "corrected by the head"})
+        with self.assertRaisesRegex(UserError, "cannot be deleted"):
+            events.unlink()
+        with self.assertRaisesRegex(AccessError, "cannot be created by hand"):
+            self.env["pharmacy.lead.event"].sudo().create(
+                {"lead_id": lead.id, "to_state": "won"}
+            )
 
     def test_disqualify_and_reopen(self):
         lead = self._mql_lead()

@@ -429,8 +429,22 @@ class TestConsentAndRunAccess(PharmacyNurtureCommon):
             Consent.with_user(self.user_sales).search([("lead_id", "=", desk_lead.id)]),
             "sales do not see the consents of desk leads",
         )
-        with self.assertRaises(ValidationError):
+        with self.assertRaisesRegex(UserError, "stays withdrawn"):
             consent.write({"withdrawn_on": "2000-01-01"})
+        again = self._consent(lead)
+        with self.assertRaises(ValidationError):
+            again.write({"withdrawn_on": "2000-01-01"})
+        # a consent is evidence: never edited, moved or deleted, by anybody
+        for user in (self.user_sales, self.user_manager):
+            with self.subTest(user=user.login):
+                with self.assertRaisesRegex(UserError, "kept"):
+                    again.with_user(user).write({"lead_id": desk_lead.id})
+                with self.assertRaisesRegex(UserError, "kept"):
+                    again.with_user(user).write({"document_ref": "forged"})
+                with self.assertRaises(AccessError):
+                    again.with_user(user).unlink()
+        with self.assertRaisesRegex(UserError, "cannot be deleted"):
+            again.sudo().unlink()
 
     def test_step_runs_are_read_only_below_manager(self):
         with freeze_time("2026-11-02"):

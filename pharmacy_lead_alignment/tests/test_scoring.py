@@ -190,7 +190,7 @@ class TestEngagementAndMql(PharmacyScoringCommon):
             lead = self._desk_lead()
             lead.action_log_engagement("price_list_request", date="2026-10-28")
             self.assertEqual(lead.engagement_score, 10)
-            with self.assertRaisesRegex(UserError, "not a date"):
+            with self.assertRaisesRegex(UserError, "Argument “date” must be a date"):
                 lead.action_log_engagement("price_list_request", date="yesterday")
 
     def test_unknown_signal_code(self):

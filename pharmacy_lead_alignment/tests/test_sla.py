@@ -100,14 +100,34 @@ class TestSlaClocks(PharmacySlaCommon):
         self.assertFalse(lead.sla_state)
 
     def test_an_email_to_the_customer_is_a_contact(self):
+        customer = self.env["res.partner"].create(
+            {"name": "Clinic «Health»", "email": "clinic@example.com"}
+        )
         with freeze_time("2026-11-30 09:00:00"):
             lead = self._accepted_lead()
             lead.with_user(self.user_sales).message_post(
                 body="Hello, here is our offer",
                 message_type="comment",
                 subtype_xmlid="mail.mt_comment",
+                partner_ids=customer.ids,
             )
         self.assertEqual(self._clock(lead, "sales_contact").state, "met")
+
+    def test_a_note_or_a_message_to_no_customer_is_no_contact(self):
+        with freeze_time("2026-11-30 09:00:00"):
+            lead = self._accepted_lead()
+            Lead = lead.with_user(self.user_sales)
+            Lead.message_post(body=".", message_type="comment")  # a note
+            Lead.message_post(
+                body=".", message_type="comment", subtype_xmlid="mail.mt_comment"
+            )
+            Lead.message_post(
+                body="FYI",
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                partner_ids=self.user_sales_manager.partner_id.ids,
+            )
+        self.assertEqual(self._clock(lead, "sales_contact").state, "running")
 
     def test_a_held_meeting_is_a_contact(self):
         with freeze_time("2026-11-30 09:00:00"):

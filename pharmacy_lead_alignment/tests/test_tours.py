@@ -331,8 +331,19 @@ class TestHeadTour(PharmacyTourMixin, HttpCase):
                 "member_ids": [(6, 0, cls.head.ids)],
             }
         )
+        rep = mail_new_test_user(
+            cls.env,
+            login="pla_tour_rep",
+            name="Tour Rep",
+            groups="base.group_user,sales_team.group_sale_salesman",
+        )
         sales = Team.create(
-            {"name": "Tour Sales", "alignment_role": "sales", "company_id": company.id}
+            {
+                "name": "Tour Sales",
+                "alignment_role": "sales",
+                "company_id": company.id,
+                "member_ids": [(6, 0, rep.ids)],
+            }
         )
         company.lead_desk_team_id = desk
         # a response clock for every hand-off, so that the SLA tile has figures
@@ -359,13 +370,14 @@ class TestHeadTour(PharmacyTourMixin, HttpCase):
             )
             lead.action_qualify()
             lead.handoff_to(sales.id)
-            lead.action_review_accept(rating=4)
-            lead.action_set_won()
+            # the receiving team decides, never the side that handed it off
+            lead.with_user(rep).action_review_accept(rating=4)
+            lead.with_user(rep).action_set_won()
         # a rejection, so that the rejection tile has something to show
         rejected = Lead.create({"name": "Clinic 3", "campaign_id": campaign.id})
         rejected.action_qualify()
         rejected.handoff_to(sales.id)
-        rejected.action_review_reject(
+        rejected.with_user(rep).action_review_reject(
             cls.env.ref("pharmacy_lead_alignment.feedback_reason_wrong_contact").id,
             2,
         )

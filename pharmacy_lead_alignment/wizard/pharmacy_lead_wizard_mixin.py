@@ -25,3 +25,11 @@ class PharmacyLeadWizardMixin(models.AbstractModel):
     def _compute_company_id(self):
         for wizard in self:
             wizard.company_id = wizard.lead_ids.company_id[:1] or self.env.company
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """A wizard acts only on leads its user may change: opening one on
+        leads of another company or team (over RPC) is refused at once."""
+        wizards = super().create(vals_list)
+        wizards.lead_ids.check_access("write")
+        return wizards

@@ -42,6 +42,8 @@ class PharmacyScoringSettings(models.TransientModel):
         company = self.env["res.company"].browse(
             values.get("company_id") or self.env.company.id
         )
+        if company not in self.env.user.company_ids:
+            company = self.env.company
         for fname in SCORING_FIELDS + FEEDBACK_FIELDS:
             if fname in fields_list:
                 values[fname] = company.sudo()[fname]
@@ -54,6 +56,15 @@ class PharmacyScoringSettings(models.TransientModel):
         ):
             raise AccessError(
                 self.env._("Only an Alignment Manager can change lead scoring.")
+            )
+        # the company comes from the client: it must be one the user manages
+        if self.company_id not in self.env.user.company_ids:
+            raise AccessError(
+                self.env._(
+                    "You cannot change the lead scoring of %(company)s: it is not "
+                    "one of your companies.",
+                    company=self.company_id.sudo().display_name,
+                )
             )
         self.company_id.sudo().write(
             {fname: self[fname] for fname in SCORING_FIELDS + FEEDBACK_FIELDS}
