@@ -34,7 +34,8 @@ def _note_suffix(note):
 
 
 class CrmLead(models.Model):
-    _inherit = "crm.lead"
+    # one concern per file, on one model
+    _inherit = "crm.lead"  # pylint: disable=consider-merging-classes-inherited
 
     # ------------------------------------------------------------
     # MERGE
@@ -53,8 +54,9 @@ class CrmLead(models.Model):
         )
 
     def _merge_dependences(self, opportunities):
-        super()._merge_dependences(opportunities)
+        result = super()._merge_dependences(opportunities)
         self._pla_merge_audit_records(opportunities)
+        return result
 
     def _pla_check_merge_companies(self):
         """Leads of different companies are not merged when they are in the

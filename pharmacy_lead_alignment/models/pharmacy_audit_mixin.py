@@ -81,9 +81,9 @@ class PharmacyAuditMixin(models.AbstractModel):
                 )
         return super().write(vals)
 
-    def unlink(self):
-        if self and not is_trusted(self):
-            self.check_access("unlink")  # the access rights answer first
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_audit_record(self):
+        if not is_trusted(self):
             raise UserError(
                 self.env._(
                     "%(model)s records are kept for the audit trail and cannot "
@@ -91,4 +91,3 @@ class PharmacyAuditMixin(models.AbstractModel):
                     model=self._description,
                 )
             )
-        return super().unlink()

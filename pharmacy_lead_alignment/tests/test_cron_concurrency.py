@@ -171,11 +171,11 @@ class TestCronConcurrency(CronDataMixin, BaseCase):
             cls.first_mail_id = cr.fetchone()[0] + 1
             cls.team_id = cls._make_team(env).id
             cls.addClassCleanup(cls._delete_class_data)
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit
             team = env["crm.team"].browse(cls.team_id)
             cls.policy_id = cls._make_policy(env, team).id
             cls.track_id = cls._make_track(env).id
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit
 
     @classmethod
     def _delete_class_data(cls):
@@ -312,18 +312,18 @@ class TestCronConcurrency(CronDataMixin, BaseCase):
                 with self.registry.cursor() as cr:
                     env = self._env(cr)
                     cron = env.ref(CRONS[method])
-                    cr.commit()
+                    cr.commit()  # pylint: disable=invalid-commit
                     start.wait()
                     for _batch in range(MAX_BATCHES):
                         cron_progress, progress = cron._add_progress()
                         self.progress_ids.append(progress.id)
-                        cr.commit()
+                        cr.commit()  # pylint: disable=invalid-commit
                         Lead = env["crm.lead"].with_context(
                             ir_cron_progress_id=progress.id
                         )
                         value = getattr(Lead, method)(**kwargs)
                         env.flush_all()
-                        cr.commit()
+                        cr.commit()  # pylint: disable=invalid-commit
                         returned[index].set()
                         if kwargs.get("batch_size") is None:
                             results[index].append(value)
@@ -398,14 +398,14 @@ class TestCronConcurrency(CronDataMixin, BaseCase):
         with self.registry.cursor() as stale_cr, self.registry.cursor() as cr:
             stale_cr.execute("SELECT 1")  # the stale run's snapshot is taken
             getattr(self._env(cr)["crm.lead"], method)(**kwargs)
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit
             env = self._env(stale_cr)
             cron_progress, progress = env.ref(CRONS[method])._add_progress()
             self.progress_ids.append(progress.id)
             Lead = env["crm.lead"].with_context(ir_cron_progress_id=progress.id)
             getattr(Lead, method)(**kwargs)
             env.flush_all()
-            stale_cr.commit()
+            stale_cr.commit()  # pylint: disable=invalid-commit
             return progress.done, progress.remaining
 
     def _run_once(self, method, **kwargs):
@@ -417,7 +417,7 @@ class TestCronConcurrency(CronDataMixin, BaseCase):
                 env["crm.lead"].with_context(ir_cron_progress_id=progress.id), method
             )(**kwargs)
             env.flush_all()
-            cr.commit()
+            cr.commit()  # pylint: disable=invalid-commit
             return value, progress.done, progress.remaining
 
     # ------------------------------------------------------------
