@@ -43,6 +43,7 @@ DECISION_FIELDS = frozenset(
 #: an RPC call, whatever a view says.
 SYSTEM_FIELDS = frozenset(
     {
+        "is_desk_lead",
         "lead_origin",
         "fit_score",
         "engagement_score",
@@ -107,6 +108,14 @@ class CrmLead(models.Model):
         group_expand="_read_group_lifecycle_state",
         help="Where the lead stands between the marketing lead desk and sales. "
         "Empty for leads of teams without an alignment role.",
+    )
+    is_desk_lead = fields.Boolean(
+        string="With the Lead Desk",
+        compute="_compute_is_desk_lead",
+        store=True,
+        index=True,
+        help="The lead belongs to the marketing lead desk and is hidden from "
+        "sales: it has not been handed off yet, or the desk marked it lost.",
     )
     lead_origin = fields.Selection(
         lifecycle.ORIGIN_SELECTION,
@@ -234,6 +243,13 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------
     # COMPUTES
     # ------------------------------------------------------------
+
+    @api.depends("lifecycle_state", "team_id.alignment_role")
+    def _compute_is_desk_lead(self):
+        for lead in self:
+            lead.is_desk_lead = lifecycle.with_desk(
+                lead.lifecycle_state, lead.team_id.alignment_role
+            )
 
     @api.depends("lead_score", "company_id")
     def _compute_temperature(self):

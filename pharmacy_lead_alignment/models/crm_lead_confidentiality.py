@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Sales never see a desk lead, by any path.
 
-The record rule on ``crm.lead`` hides desk leads (``lifecycle.GATED_STATES``)
+The record rule on ``crm.lead`` hides desk leads (``is_desk_lead``)
 from everyone outside the Marketing Desk. What else carries a lead's name,
 notes or existence is closed here and in ``pharmacy_lead_alignment_security.xml``:
 
@@ -44,7 +44,7 @@ def _gated_lead_query(env):
         env[LEAD_MODEL]
         .sudo()
         .with_context(active_test=False)
-        ._search([("lifecycle_state", "in", lifecycle.GATED_STATES)])
+        ._search([("is_desk_lead", "=", True)])
     )
 
 
@@ -60,7 +60,7 @@ def _gated_lead_ids(env, lead_ids):
         ._search(
             [
                 ("id", "in", list(lead_ids)),
-                ("lifecycle_state", "in", lifecycle.GATED_STATES),
+                ("is_desk_lead", "=", True),
             ]
         )
     )
@@ -241,7 +241,8 @@ class IrRule(models.Model):
 
 
 class CrmLead(models.Model):
-    _inherit = "crm.lead"
+    # one concern per file, on one model
+    _inherit = "crm.lead"  # pylint: disable=consider-merging-classes-inherited
 
     # ------------------------------------------------------------
     # DUPLICATES
@@ -252,9 +253,7 @@ class CrmLead(models.Model):
         lists (nor counts) the desk leads among them. Desk leads' own lists
         show everything (the desk sees every lead)."""
         result = super()._compute_potential_lead_duplicates()
-        open_leads = self.filtered(
-            lambda lead: lead.lifecycle_state not in lifecycle.GATED_STATES
-        )
+        open_leads = self.filtered(lambda lead: not lead.is_desk_lead)
         gated = _gated_lead_ids(self.env, open_leads.duplicate_lead_ids._origin.ids)
         if not gated:
             return result
@@ -317,9 +316,7 @@ class CrmLead(models.Model):
 
     def _pla_gated(self):
         """The leads of ``self`` that are with the desk now."""
-        return self.filtered(
-            lambda lead: lead.lifecycle_state in lifecycle.GATED_STATES
-        )
+        return self.filtered("is_desk_lead")
 
     @api.model
     def _pla_sales_side_users(self, users):

@@ -765,3 +765,30 @@ class TestAccessMatrix(PharmacyLeadCommon, HttpCase):
         lead = self._accepted_lead()
         trusted(lead).write({"recycle_count": 3})
         self.assertEqual(lead.recycle_count, 3)
+
+    def test_a_lead_lost_at_the_desk_stays_with_the_desk(self):
+        lead = self._mql_lead()
+        lead.with_user(self.user_desk).action_set_lost()
+        self.assertEqual(lead.lifecycle_state, "lost")
+        self.assertTrue(lead.is_desk_lead)
+        for user in (self.user_sales_all, self.user_sales_manager):
+            with self.subTest(user=user.login):
+                Lead = self.env["crm.lead"].with_user(user)
+                self.assertFalse(
+                    Lead.with_context(active_test=False).search([("id", "=", lead.id)])
+                )
+                self.assertFalse(
+                    self.env["pharmacy.lead.event"]
+                    .with_user(user)
+                    .search([("lead_id", "=", lead.id)])
+                )
+        # lost by sales after the hand-off: the receiving team keeps seeing it
+        handed = self._handed_off_lead()
+        handed.with_user(self.user_sales).action_set_lost()
+        self.assertFalse(handed.is_desk_lead)
+        self.assertTrue(
+            self.env["crm.lead"]
+            .with_user(self.user_sales_all)
+            .with_context(active_test=False)
+            .search([("id", "=", handed.id)])
+        )

@@ -556,24 +556,29 @@ class TestRejectionWithdraws(PharmacyConfidentialityCommon):
         self.assertEqual(activity.sudo().user_id, self.user_desk_2)
         self.assertEqual(meeting.sudo().user_id, self.user_desk_2)
 
-    def test_restored_lost_lead_back_to_the_desk_withdraws_too(self):
-        """Won / lost / restored moves go through ``_pla_apply_transition``:
-        a lead lost from the desk and restored leaves sales' sight again."""
+    def test_a_lead_lost_at_the_desk_takes_no_sales_follower(self):
+        """A lead the desk marked lost stays with the desk: sales do not see
+        it, cannot be made its followers, and it is still the desk's once
+        restored."""
         lead = self._desk_lead(name=SECRET)
         lead.with_user(self.user_desk).action_set_lost()
         self.assertEqual(lead.sudo().lifecycle_state, "lost")
+        self.assertTrue(lead.sudo().is_desk_lead)
+        self.assertFalse(
+            self.env["crm.lead"]
+            .with_user(self.user_sales_manager)
+            .with_context(active_test=False)
+            .search([("id", "=", lead.id)])
+        )
         lead.sudo().message_subscribe(
             partner_ids=self.user_sales_manager.partner_id.ids
         )
-        activity = lead.with_user(self.user_sales_manager).activity_schedule(
-            "mail.mail_activity_data_call", user_id=self.user_sales_manager.id
-        )
-        lead.with_user(self.user_desk).action_unarchive()
-        self.assertEqual(lead.sudo().lifecycle_state, "inquiry")
         self.assertNotIn(
             self.user_sales_manager.partner_id, lead.sudo().message_partner_ids
         )
-        self.assertEqual(activity.sudo().user_id, self.user_desk)
+        lead.with_user(self.user_desk).action_unarchive()
+        self.assertEqual(lead.sudo().lifecycle_state, "inquiry")
+        self.assertTrue(lead.sudo().is_desk_lead)
 
     def _sales_worked_lead(self, user):
         """A lead of the team without role that ``user`` follows and has a

@@ -89,6 +89,18 @@ OVERRIDES = frozenset({(INQUIRY, HANDED_OFF), (NURTURING, HANDED_OFF)})
 MANUAL_QUALIFY_FROM = (INQUIRY, NURTURING)
 
 
+def with_desk(state, team_role):
+    """Whether a lead belongs to the marketing desk, hidden from sales: it
+    has not been handed off yet, or the desk itself marked it lost.
+
+    >>> with_desk(MQL, ROLE_MARKETING), with_desk(LOST, ROLE_MARKETING)
+    (True, True)
+    >>> with_desk(LOST, ROLE_SALES), with_desk(HANDED_OFF, ROLE_SALES)
+    (False, False)
+    """
+    return state in GATED_STATES or (state == LOST and team_role == ROLE_MARKETING)
+
+
 def may_decide_handoff(*, is_receiver, is_sales_manager, is_desk):
     """Whether a user may decide on a handed-off lead: accept or reject it,
     convert, lose or recycle it, or give it to someone else.
