@@ -2,9 +2,8 @@
 """Print the logins of a demo database, for scripts/demo.
 
 Lists Odoo's administrator and every active user that the given module's data
-defines, one per line as ``login / password  (name)``. A password is printed
-only when it is verified against the stored hash to equal the login (the demo
-data's convention; the administrator's is ``admin``).
+defines, one per line as ``login / password  (name)``. The demo data gives
+every user its login as password (the administrator's is ``admin``).
 
 Usage: demo_logins.py DB MODULE HOST PORT USER
 """
@@ -12,10 +11,9 @@ Usage: demo_logins.py DB MODULE HOST PORT USER
 import sys
 
 import psycopg2
-from passlib.context import CryptContext
 
 QUERY = """
-    SELECT u.login, u.password, p.name, d.module = 'base'
+    SELECT u.login, p.name, d.module = 'base'
       FROM ir_model_data d
       JOIN res_users u ON u.id = d.res_id
       JOIN res_partner p ON p.id = u.partner_id
@@ -27,7 +25,6 @@ QUERY = """
 
 def main(argv):
     db, module, host, port, user = argv
-    ctx = CryptContext(["pbkdf2_sha512", "plaintext"], deprecated=["plaintext"])
     conn = psycopg2.connect(dbname=db, host=host, port=port, user=user)
     try:
         with conn.cursor() as cr:
@@ -35,14 +32,9 @@ def main(argv):
             rows = cr.fetchall()
     finally:
         conn.close()
-    for login, hashed, name, is_admin in rows:
-        try:
-            known = bool(hashed) and ctx.verify(login, hashed)
-        except ValueError:
-            known = False
-        password = login if known else "(password set in the demo data)"
+    for login, name, is_admin in rows:
         who = "Odoo's demo administrator" if is_admin else name
-        print(f"    {login} / {password}  ({who})")
+        print(f"    {login} / {login}  ({who})")
 
 
 if __name__ == "__main__":
