@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """The demo database's story, told through the real flows.
 
-Called once by the demo data (``data/pharmacy_lead_alignment_story_demo.xml``):
+Called once by the demo data (``data/pharmacy_lead_alignment_demo.xml``):
 leads arrive, are scored, nurtured, qualified, handed off, reviewed, won or
 lost exactly as users would do it; then each lead's timeline is moved back by
 its age in days, so that every date is relative to the day the demo database

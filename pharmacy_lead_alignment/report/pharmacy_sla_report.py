@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models, tools
+from odoo.tools import SQL
 
 from ..tools import sla
 
@@ -55,8 +56,9 @@ class PharmacySlaReport(models.Model):
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(
-            f"""
-            CREATE OR REPLACE VIEW {self._table} AS (
+            SQL(
+                """
+            CREATE OR REPLACE VIEW %s AS (
             WITH sales AS (
                 SELECT clock.team_id, clock.policy_id, clock.kind, clock.company_id,
                        date_trunc('month', clock.start)::date AS month,
@@ -157,5 +159,7 @@ class PharmacySlaReport(models.Model):
                   FROM flags
             ) AS ledger
             )
-            """
+            """,
+                SQL.identifier(self._table),
+            )
         )
