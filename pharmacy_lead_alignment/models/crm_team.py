@@ -1,6 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
 
 from ..tools import lifecycle
 
@@ -37,29 +36,7 @@ class CrmTeam(models.Model):
 
     @api.constrains("alignment_role", "company_id")
     def _check_alignment_role(self):
-        desk_of = (
-            self.env["res.company"]
-            .sudo()
-            .search([("lead_desk_team_id", "in", self.ids)])
-        )
-        for company in desk_of:
-            team = company.lead_desk_team_id
-            if team.alignment_role != lifecycle.ROLE_MARKETING:
-                raise ValidationError(
-                    self.env._(
-                        "Team “%(team)s” is the lead desk of %(company)s: keep its "
-                        "role “Lead Desk” or choose another lead desk in the CRM "
-                        "settings first.",
-                        team=team.display_name,
-                        company=company.display_name,
-                    )
-                )
-            if team.company_id and team.company_id != company:
-                raise ValidationError(
-                    self.env._(
-                        "Team “%(team)s” is the lead desk of %(company)s and cannot "
-                        "move to another company.",
-                        team=team.display_name,
-                        company=company.display_name,
-                    )
-                )
+        """A team that is a company's lead desk keeps its role and company."""
+        self.env["res.company"].sudo().search(
+            [("lead_desk_team_id", "in", self.ids)]
+        )._pla_check_lead_desk()

@@ -124,9 +124,18 @@ class ResCompany(models.Model):
 
     @api.constrains("lead_desk_team_id")
     def _check_lead_desk_team_id(self):
-        for company in self.filtered("lead_desk_team_id"):
+        self.filtered("lead_desk_team_id")._pla_check_lead_desk()
+
+    def _pla_check_lead_desk(self):
+        """The one check that each company's lead desk is a "Lead Desk" team
+        of that company; run when the desk is chosen and when its team
+        changes (see ``crm.team``)."""
+        for company in self:
             team = company.lead_desk_team_id
-            if team.alignment_role != lifecycle.ROLE_MARKETING:
+            violation = lifecycle.desk_violation(
+                team.alignment_role, team.company_id.id, company.id
+            )
+            if violation == "role":
                 raise ValidationError(
                     self.env._(
                         "The lead desk of %(company)s must be a team with the "
@@ -136,7 +145,7 @@ class ResCompany(models.Model):
                         team=team.display_name,
                     )
                 )
-            if team.company_id and team.company_id != company:
+            if violation == "company":
                 raise ValidationError(
                     self.env._(
                         "The lead desk of %(company)s must belong to that company; "

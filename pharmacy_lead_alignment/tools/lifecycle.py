@@ -101,6 +101,22 @@ def with_desk(state, team_role):
     return state in GATED_STATES or (state == LOST and team_role == ROLE_MARKETING)
 
 
+def desk_violation(team_role, team_company, company):
+    """Why a team cannot be ``company``'s lead desk, or ``None``: it must have
+    the role "Lead Desk" and belong to that company (or to none).
+
+    >>> desk_violation(ROLE_SALES, 1, 1), desk_violation(ROLE_MARKETING, 2, 1)
+    ('role', 'company')
+    >>> desk_violation(ROLE_MARKETING, None, 1) is None
+    True
+    """
+    if team_role != ROLE_MARKETING:
+        return "role"
+    if team_company and team_company != company:
+        return "company"
+    return None
+
+
 def may_decide_handoff(*, is_receiver, is_sales_manager, is_desk):
     """Whether a user may decide on a handed-off lead: accept or reject it,
     convert, lose or recycle it, or give it to someone else.
