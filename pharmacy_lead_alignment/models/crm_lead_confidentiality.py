@@ -300,6 +300,11 @@ class CrmLead(models.Model):
     # LEAVING SALES' SIGHT
     # ------------------------------------------------------------
 
+    def _pla_on_lifecycle_change(self, events, new_state, direct=False):
+        result = super()._pla_on_lifecycle_change(events, new_state, direct=direct)
+        self._pla_leaving_sales(events)._pla_withdraw_from_sales()
+        return result
+
     @api.model
     def _pla_leaving_sales(self, events):
         """The leads of ``events`` that move from sales' sight to the desk.

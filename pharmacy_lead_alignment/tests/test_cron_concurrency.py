@@ -26,7 +26,8 @@ from odoo.modules.registry import Registry
 from odoo.tests import BaseCase, TransactionCase, get_db_name, tagged
 from odoo.tools import SQL
 
-from ..models.crm_lead import DIGEST_PARAM, SCORING_CURSOR_PARAM
+from ..models.crm_lead_feedback import DIGEST_PARAM
+from ..models.crm_lead_scoring import SCORING_CURSOR_PARAM
 
 #: As ``ir.cron._run_job``: at most this many batches per run.
 MAX_BATCHES = 10

@@ -1,0 +1,619 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Lead scoring: who the lead is (fit) and what it did (engagement).
+
+The fit rules (``pharmacy.scoring.rule``) that a lead matches give its fit
+score and its grade; its engagement events (``crm_lead_scoring_signals``)
+give points that are worth half after every half-life. Their sum is the
+score: reaching the MQL threshold qualifies an Inquiry or Nurturing lead,
+falling below it sends an MQL back to Nurturing
+(:meth:`CrmLead._pla_apply_mql_moves`). Leads are scored when created and
+when a field a fit rule reads changes; a daily job decays and re-scores
+every open lead of the flow, batch by batch.
+"""
+
+import json
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.tools import SQL, split_every
+
+from ..tools import lifecycle, scoring
+from .crm_lead import _logger
+from .crm_lead_batch import CONCURRENCY_ERRORS
+from .pharmacy_audit_mixin import trusted
+
+#: Leads scored per SQL batch (one query per fit rule per batch).
+SCORING_BATCH = 2000
+#: Up to this many leads, a rule or threshold change re-scores at once;
+#: above, the daily scoring action is triggered to do it in batches.
+SYNC_RESCORE_LIMIT = 2000
+#: Where the daily scoring action stands: "YYYY-MM-DD:last lead id".
+SCORING_CURSOR_PARAM = "pharmacy_lead_alignment.scoring_cursor"
+#: How many reasons the kanban card shows on hover.
+REASONS_SHOWN = 3
+
+
+class CrmLead(models.Model):
+    # one concern per file, on one model
+    _inherit = "crm.lead"  # pylint: disable=consider-merging-classes-inherited
+
+    pharmacy_segment = fields.Selection(
+        scoring.SEGMENT_SELECTION,
+        string="Segment",
+        index=True,
+        tracking=True,
+        help="Who the lead is for the pharmacy; fit rules usually score it.",
+    )
+    fit_score = fields.Integer(
+        readonly=True,
+        copy=False,
+        help="Sum of the points of the fit rules this lead matches.",
+    )
+    engagement_score = fields.Integer(
+        readonly=True,
+        copy=False,
+        help="Points for what the lead did, each worth half after every half-life.",
+    )
+    lead_score = fields.Integer(
+        string="Score",
+        readonly=True,
+        copy=False,
+        help="Fit + engagement; the MQL threshold applies to it.",
+    )
+    lead_grade = fields.Selection(
+        scoring.GRADE_SELECTION,
+        string="Grade",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="From the fit score alone: A (best) to D.",
+    )
+    score_rule_ids = fields.Many2many(
+        "pharmacy.scoring.rule",
+        "crm_lead_scoring_rule_rel",
+        "lead_id",
+        "rule_id",
+        string="Matched Fit Rules",
+        readonly=True,
+        copy=False,
+    )
+    score_reason_data = fields.Char(readonly=True, copy=False)
+    score_summary = fields.Char(
+        string="Top Reasons",
+        compute="_compute_score_summary",
+        help="The rules that weigh most in the score.",
+    )
+    temperature = fields.Selection(
+        lifecycle.TEMPERATURE_SELECTION,
+        compute="_compute_temperature",
+        help="Cold, warm or hot from the score and the company's thresholds.",
+    )
+    score_date = fields.Date(
+        string="Score Changed On",
+        readonly=True,
+        copy=False,
+        help="The day the score or the matched rules last changed.",
+    )
+
+    # ------------------------------------------------------------
+    # COMPUTES
+    # ------------------------------------------------------------
+
+    @api.depends("lead_score", "company_id")
+    def _compute_temperature(self):
+        Company = self.env["res.company"]
+        for lead in self:
+            warm, hot = Company._pla_temperature_thresholds(
+                lead.company_id.id or self.env.company.id
+            )
+            lead.temperature = (
+                lifecycle.temperature(lead.lead_score, warm, hot)
+                if lead.lifecycle_state
+                else False
+            )
+
+    @api.depends("score_reason_data")
+    @api.depends_context("lang")
+    def _compute_score_summary(self):
+        names = self.env["pharmacy.scoring.rule"]._pla_rule_names(
+            self.env.lang or "en_US"
+        )
+        for lead in self:
+            reasons = json.loads(lead.score_reason_data or "[]")
+            lead.score_summary = " · ".join(
+                f"{names.get(rule_id, '?')} {points:+d}" for rule_id, points in reasons
+            )
+
+    # ------------------------------------------------------------
+    # CRONS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _cron_rescore_leads(self, batch_size=SCORING_BATCH):
+        """Daily: decay engagement and re-score every open lead of the flow.
+
+        Works through the leads in id order, a batch per call, and keeps its
+        place for the day in a cursor (``ir.cron`` progress tells how many
+        remain), so running it twice the same day does nothing twice, and
+        only leads whose score changed are written. A batch that fails is
+        retried lead by lead; a failing lead is noted on its chatter and
+        skipped, the others go on.
+
+        One run works at a time: a batch locks the cursor for its
+        transaction. A run started beside it (a second worker, a manual run)
+        finds the cursor locked, or moved since its own transaction began,
+        and returns at once: it reports what remains and leaves the work to
+        the first, instead of scoring the same leads and failing on them.
+        """
+        today = fields.Date.context_today(self)
+        Lead = self.sudo().with_context(active_test=True, tracking_disable=False)
+        cursor = self._pla_claim_param(
+            SCORING_CURSOR_PARAM, f"{fields.Date.to_string(today)}:0"
+        )
+        if cursor is None:
+            last_id = self._pla_get_scoring_cursor(today)
+            remaining = Lead.search_count(
+                self._pla_scoring_domain() + [("id", ">", last_id)]
+            )
+            self.env["ir.cron"]._notify_progress(done=0, remaining=remaining)
+            return True
+        last_id = self._pla_get_scoring_cursor(today, cursor)
+        domain = self._pla_scoring_domain() + [("id", ">", last_id)]
+        leads = Lead.search(domain, limit=batch_size, order="id")
+        if not leads:
+            self.env["ir.cron"]._notify_progress(done=0, remaining=0)
+            return True
+        try:
+            with self.env.cr.savepoint():
+                leads._pla_rescore()
+        except CONCURRENCY_ERRORS:
+            raise
+        except Exception:  # noqa: BLE001 - one bad lead must not stop the rest
+            _logger.warning("Lead scoring batch failed; retrying lead by lead")
+            for lead in leads:
+                lead._pla_rescore_one_safely()
+        self._pla_set_scoring_cursor(today, leads[-1].id)
+        remaining = Lead.search_count(
+            self._pla_scoring_domain() + [("id", ">", leads[-1].id)]
+        )
+        self.env["ir.cron"]._notify_progress(done=len(leads), remaining=remaining)
+        return True
+
+    def _pla_rescore_one_safely(self):
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint():
+                self._pla_rescore()
+        except CONCURRENCY_ERRORS:
+            raise
+        except Exception as error:  # noqa: BLE001
+            _logger.exception("Lead %s could not be scored", self.id)
+            self.message_post(
+                body=self.env._(
+                    "The daily lead scoring skipped this lead: %(error)s",
+                    error=str(error),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+
+    @api.model
+    def _pla_get_scoring_cursor(self, today, value=None):
+        """The last lead id the scoring action reached today (0 if none),
+        from the cursor ``value`` (default: the stored one)."""
+        if value is None:
+            Param = self.env["ir.config_parameter"].sudo()
+            value = Param.get_param(SCORING_CURSOR_PARAM)
+        day, _sep, last_id = (value or "").partition(":")
+        if day != fields.Date.to_string(today) or not last_id.isdigit():
+            return 0
+        return int(last_id)
+
+    @api.model
+    def _pla_set_scoring_cursor(self, today, last_id):
+        self.env["ir.config_parameter"].sudo().set_param(
+            SCORING_CURSOR_PARAM, f"{fields.Date.to_string(today)}:{last_id}"
+        )
+
+    # ------------------------------------------------------------
+    # SCORING
+    # ------------------------------------------------------------
+
+    def _pla_fit_fields_touched(self, vals):
+        """Whether ``vals`` writes a field that a fit rule of these leads reads."""
+        flow = self.filtered("lifecycle_state")
+        if not flow:
+            return False
+        Rule = self.env["pharmacy.scoring.rule"]
+        company_ids = {lead.company_id.id or self.env.company.id for lead in flow}
+        read = set()
+        for company_id in company_ids:
+            read |= Rule._pla_fit_fields(company_id)
+        return bool(read.intersection(vals))
+
+    @api.model
+    def _pla_rescore_companies(self, companies):
+        """Re-score the open leads of ``companies`` after a settings or rule
+        change: at once when few, else through the scoring action."""
+        domain = self._pla_scoring_domain() + [
+            ("company_id", "in", companies.ids + [False]),
+        ]
+        Lead = self.sudo().with_context(active_test=True)
+        count = Lead.search_count(domain)
+        if not count:
+            return
+        if count <= SYNC_RESCORE_LIMIT:
+            Lead.search(domain)._pla_rescore()
+            return
+        self._pla_set_scoring_cursor(fields.Date.context_today(self), 0)
+        self.env.ref("pharmacy_lead_alignment.ir_cron_rescore_leads")._trigger()
+
+    @api.model
+    def _pla_scoring_domain(self):
+        """Leads worth scoring: in the flow and still open (a won or lost
+        lead keeps the score it had when it closed)."""
+        return [
+            ("lifecycle_state", "!=", False),
+            ("lifecycle_state", "not in", list(lifecycle.RESTORABLE_FROM)),
+        ]
+
+    def _pla_rescore(self, in_memory=False, new=False):
+        """Score leads of the flow and apply the automatic MQL moves.
+
+        Per company and batch: one query that decides every fit rule (or
+        none: rules are evaluated in memory for small sets already in cache),
+        one for the current scores, one for the engagement events, then
+        set-based writes of only what changed.
+
+        :param in_memory: evaluate rule domains on the cached records
+        :param new: the leads were just created (no engagement yet)
+        :return: the leads whose score or grade changed
+        """
+        if in_memory or len(self) <= 1000:
+            leads = self.filtered(
+                lambda lead: (
+                    lead.lifecycle_state
+                    and lead.lifecycle_state not in lifecycle.RESTORABLE_FROM
+                    and lead.active
+                )
+            )
+        else:
+            leads = self.sudo().search(
+                [("id", "in", self.ids)] + self._pla_scoring_domain()
+            )
+        changed = self.browse()
+        if not leads:
+            return changed
+        today = fields.Date.context_today(self)
+        by_company = defaultdict(list)
+        for company_id, lead_ids in leads._pla_ids_by_company():
+            by_company[company_id or self.env.company.id].extend(lead_ids)
+        for company_id, lead_ids in by_company.items():
+            company = self.env["res.company"].browse(company_id)
+            for batch_ids in split_every(SCORING_BATCH, lead_ids):
+                batch = self.browse(batch_ids)
+                changed |= batch._pla_rescore_batch(company, today, in_memory, new)
+        return changed
+
+    def _pla_ids_by_company(self):
+        """``(company_id, [lead ids])`` pairs, without loading the leads."""
+        self.flush_recordset(["company_id"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT company_id, array_agg(id ORDER BY id) FROM crm_lead"
+                " WHERE id = ANY(%s) GROUP BY company_id",
+                self.ids,
+            )
+        )
+        return self.env.cr.fetchall()
+
+    def _pla_rescore_batch(self, company, today, in_memory, new):
+        settings = company.sudo()._pla_scoring_settings()
+        rules = self.env["pharmacy.scoring.rule"]._pla_fit_rules_data(company.id)
+        current = self._pla_current_scores(in_memory)
+        matched = self._pla_match_rules(rules, in_memory)
+        engagement = {} if new else self._pla_engagement_by_lead(today)
+        points_of = {rule_id: points for rule_id, _domain, points in rules}
+        rows, rule_links, grade_moves = [], {}, defaultdict(list)
+        new_scores = {}
+        for lead_id, cur in current.items():
+            fit_ids = matched.get(lead_id, [])
+            fit = sum(points_of[rule_id] for rule_id in fit_ids)
+            events = engagement.get(lead_id, [])
+            eng = scoring.engagement_score(
+                [(points, age) for _rule, points, age in events],
+                settings["half_life"],
+            )
+            grade = scoring.grade(
+                fit, settings["grade_a"], settings["grade_b"], settings["grade_c"]
+            )
+            reasons = self._pla_reasons(fit_ids, points_of, events, settings)
+            values = (fit, eng, fit + eng, reasons)
+            old = (cur["fit"], cur["eng"], cur["score"], cur["reasons"] or "[]")
+            if values != old or not cur["grade"]:
+                rows.append((lead_id, *values, grade, today))
+            if cur["grade"] and grade != cur["grade"]:
+                grade_moves[grade].append(lead_id)
+            if set(fit_ids) != cur["rule_ids"]:
+                rule_links[lead_id] = (cur["rule_ids"], set(fit_ids))
+            new_scores[lead_id] = (fit + eng, grade)
+        self._pla_write_scores(rows, rule_links)
+        for grade, lead_ids in grade_moves.items():
+            trusted(self.browse(lead_ids)).write({"lead_grade": grade})
+        self._pla_apply_mql_moves(settings, current, new_scores)
+        changed_ids = {
+            row[0] for row in rows if row[1:5] != self._pla_old(current, row[0])
+        }
+        changed_ids |= set(rule_links)
+        changed_ids |= {lead_id for ids in grade_moves.values() for lead_id in ids}
+        return self.browse(sorted(changed_ids))
+
+    @api.model
+    def _pla_old(self, current, lead_id):
+        cur = current[lead_id]
+        return (cur["fit"], cur["eng"], cur["score"], cur["reasons"] or "[]")
+
+    def _pla_current_scores(self, in_memory):
+        """What is stored now, per lead: from the cache for small sets, else
+        in two narrow queries (never the ~100 columns of a full prefetch)."""
+        if in_memory:
+            return {
+                lead.id: {
+                    "state": lead.lifecycle_state,
+                    "fit": lead.fit_score,
+                    "eng": lead.engagement_score,
+                    "score": lead.lead_score,
+                    "reasons": lead.score_reason_data,
+                    "grade": lead.lead_grade,
+                    "date": lead.score_date,
+                    "rule_ids": set(lead.score_rule_ids.ids),
+                }
+                for lead in self
+            }
+        self.flush_recordset(
+            [
+                "lifecycle_state",
+                "fit_score",
+                "engagement_score",
+                "lead_score",
+                "score_reason_data",
+                "lead_grade",
+                "score_date",
+                "score_rule_ids",
+            ]
+        )
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                "SELECT id, lifecycle_state, fit_score, engagement_score, lead_score,"
+                " score_reason_data, lead_grade, score_date FROM crm_lead"
+                " WHERE id = ANY(%s)",
+                self.ids,
+            )
+        )
+        current = {
+            row[0]: {
+                "state": row[1],
+                "fit": row[2] or 0,
+                "eng": row[3] or 0,
+                "score": row[4] or 0,
+                "reasons": row[5],
+                "grade": row[6],
+                "date": row[7],
+                "rule_ids": set(),
+            }
+            for row in cr.fetchall()
+        }
+        cr.execute(
+            SQL(
+                "SELECT lead_id, rule_id FROM crm_lead_scoring_rule_rel"
+                " WHERE lead_id = ANY(%s)",
+                self.ids,
+            )
+        )
+        for lead_id, rule_id in cr.fetchall():
+            current[lead_id]["rule_ids"].add(rule_id)
+        return current
+
+    def _pla_match_rules(self, rules, in_memory):
+        """``{lead_id: [rule_id, …]}`` for this batch.
+
+        In memory for small cached sets; else every rule is decided in one
+        ``SELECT`` whose columns are the rules' own conditions, as Odoo
+        compiles their domains (a rule whose domain needs a join, rare, is
+        searched on its own).
+        """
+        matched = defaultdict(list)
+        if not rules:
+            return matched
+        if in_memory:
+            for rule_id, domain, _points in rules:
+                for lead_id in self.sudo().filtered_domain(list(domain)).ids:
+                    matched[lead_id].append(rule_id)
+            return matched
+        Lead = self.sudo().with_context(active_test=False)
+        columns, column_rules, alone = [], [], []
+        for rule_id, domain, _points in rules:
+            query = Lead._search(list(domain))
+            if query.is_empty():
+                continue
+            if query._joins:
+                alone.append((rule_id, domain))
+                continue
+            columns.append(SQL("(%s) IS TRUE", query.where_clause or SQL("TRUE")))
+            column_rules.append(rule_id)
+        if columns:
+            self.env.cr.execute(
+                SQL(
+                    'SELECT "crm_lead".id, %s FROM "crm_lead"'
+                    ' WHERE "crm_lead".id = ANY(%s)',
+                    SQL(", ").join(columns),
+                    self.ids,
+                )
+            )
+            for row in self.env.cr.fetchall():
+                for rule_id, hit in zip(column_rules, row[1:], strict=True):
+                    if hit:
+                        matched[row[0]].append(rule_id)
+        for rule_id, domain in alone:
+            for lead_id in Lead.search(list(domain) + [("id", "in", self.ids)]).ids:
+                matched[lead_id].append(rule_id)
+        return matched
+
+    def _pla_engagement_by_lead(self, today):
+        """``{lead_id: [(rule_id, points, age_days), …]}`` in one query."""
+        rows = (
+            self.env["pharmacy.lead.engagement"]
+            .sudo()
+            .search_read(
+                [("lead_id", "in", self.ids)], ["lead_id", "rule_id", "points", "date"]
+            )
+        )
+        result = defaultdict(list)
+        for row in rows:
+            age = (today - row["date"].date()).days
+            result[row["lead_id"][0]].append((row["rule_id"][0], row["points"], age))
+        return result
+
+    @api.model
+    def _pla_reasons(self, fit_ids, points_of, events, settings):
+        """The heaviest rules behind a score, as stored JSON."""
+        items = [(rule_id, points_of[rule_id]) for rule_id in fit_ids]
+        by_rule = defaultdict(float)
+        for rule_id, points, age in events:
+            by_rule[rule_id] += scoring.decayed(points, age, settings["half_life"])
+        items += [
+            (rule_id, scoring.round_half_up(points))
+            for rule_id, points in by_rule.items()
+            if scoring.round_half_up(points)
+        ]
+        return json.dumps(scoring.top_reasons(items, REASONS_SHOWN))
+
+    def _pla_write_scores(self, rows, rule_links):
+        """Write scores in a few set-based statements (no per-lead UPDATE)."""
+        fnames = [
+            "fit_score",
+            "engagement_score",
+            "lead_score",
+            "score_reason_data",
+            "lead_grade",
+            "score_date",
+        ]
+        self.flush_recordset(fnames + ["score_rule_ids"])
+        cr = self.env.cr
+        self._pla_update_leads(
+            SQL(
+                "fit_score = v.fit, engagement_score = v.eng, lead_score = v.score,"
+                " score_reason_data = v.reasons,"
+                " lead_grade = COALESCE(lead.lead_grade, v.grade),"
+                " score_date = v.scored"
+            ),
+            [
+                ("fit", "int"),
+                ("eng", "int"),
+                ("score", "int"),
+                ("reasons", "varchar"),
+                ("grade", "varchar"),
+                ("scored", "date"),
+            ],
+            rows,
+        )
+        removed = [
+            (lead_id, rule_id)
+            for lead_id, (old, new) in rule_links.items()
+            for rule_id in old - new
+        ]
+        added = [
+            (lead_id, rule_id)
+            for lead_id, (old, new) in rule_links.items()
+            for rule_id in new - old
+        ]
+        if removed:
+            cr.execute(
+                SQL(
+                    "DELETE FROM crm_lead_scoring_rule_rel AS rel"
+                    " USING unnest(%s::int[], %s::int[]) AS v(lead_id, rule_id)"
+                    " WHERE rel.lead_id = v.lead_id AND rel.rule_id = v.rule_id",
+                    [pair[0] for pair in removed],
+                    [pair[1] for pair in removed],
+                )
+            )
+        if added:
+            cr.execute(
+                SQL(
+                    "INSERT INTO crm_lead_scoring_rule_rel (lead_id, rule_id)"
+                    " SELECT * FROM unnest(%s::int[], %s::int[])",
+                    [pair[0] for pair in added],
+                    [pair[1] for pair in added],
+                )
+            )
+        if rows or rule_links:
+            self.invalidate_recordset(fnames + ["score_rule_ids", "score_summary"])
+
+    # ------------------------------------------------------------
+    # MQL MOVES
+    # ------------------------------------------------------------
+
+    def _pla_apply_mql_moves(self, settings, current, new_scores):
+        """Qualify leads that reached the threshold; send back MQLs that
+        fell below it. Logged like every transition."""
+        moves = defaultdict(list)
+        for lead_id, (score, grade) in new_scores.items():
+            target = scoring.mql_move(
+                current[lead_id]["state"],
+                score,
+                grade,
+                settings["mql_threshold"],
+                settings["mql_min_grade"],
+                previous_score=current[lead_id]["score"],
+            )
+            if target:
+                moves[target].append(lead_id)
+        if moves.get(lifecycle.MQL):
+            qualified = self.browse(moves[lifecycle.MQL])
+            qualified._pla_apply_transition(
+                lifecycle.MQL, reason=self.env._("Score reached the MQL threshold")
+            )
+            qualified._pla_schedule_ready_activity()
+        if moves.get(lifecycle.NURTURING):
+            self.browse(moves[lifecycle.NURTURING])._pla_apply_transition(
+                lifecycle.NURTURING,
+                reason=self.env._("Score fell below the MQL threshold"),
+            )
+
+    def _pla_schedule_ready_activity(self):
+        """Give the desk a "Ready for hand-off" activity per newly qualified
+        lead, created in one batch."""
+        activity_type = self.env.ref(
+            "pharmacy_lead_alignment.mail_activity_type_ready_handoff",
+            raise_if_not_found=False,
+        )
+        if not activity_type:
+            return self.env["mail.activity"]
+        model_id = self.env["ir.model"]._get_id(self._name)
+        deadline = activity_type._get_date_deadline()
+        vals_list = []
+        for lead in self:
+            user = lead.user_id or lead.team_id.user_id or lead.team_id.member_ids[:1]
+            if not user:
+                continue
+            vals_list.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": lead.id,
+                    "activity_type_id": activity_type.id,
+                    "summary": activity_type.summary,
+                    "note": self.env._(
+                        "Score %(score)s, grade %(grade)s: ready to hand off to sales.",
+                        score=lead.lead_score,
+                        grade=(lead.lead_grade or "").upper(),
+                    ),
+                    "user_id": user.id,
+                    "date_deadline": deadline,
+                }
+            )
+        return (
+            self.env["mail.activity"]
+            .sudo()
+            .with_context(mail_activity_quick_update=True)
+            .create(vals_list)
+        )

@@ -1,0 +1,185 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Engagement signals: what a lead did, as engagement events that score.
+
+An integration logs a custom signal over RPC
+(:meth:`CrmLead.action_log_engagement`); an activity marked done (of a type
+that an engagement rule names) and an e-mail that the mail gateway receives
+log the built-in ones. Each event (``pharmacy.lead.engagement``) carries the
+points of its engagement rule; ``crm_lead_scoring`` turns them into the
+engagement score. A call or a meeting marked done is also the first contact
+of the SLA (``crm_lead_sla``).
+"""
+
+from datetime import date, datetime
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..tools import sla
+from .pharmacy_rpc_args import RpcArgs
+from .pharmacy_scoring_rule import (
+    CATEGORY_ENGAGEMENT,
+    TRIGGER_ACTIVITY,
+    TRIGGER_CUSTOM,
+    TRIGGER_EMAIL,
+)
+
+
+class CrmLead(models.Model):
+    # one concern per file, on one model
+    _inherit = "crm.lead"  # pylint: disable=consider-merging-classes-inherited
+
+    engagement_ids = fields.One2many(
+        "pharmacy.lead.engagement", "lead_id", readonly=True
+    )
+
+    # ------------------------------------------------------------
+    # ACTIONS
+    # ------------------------------------------------------------
+
+    def action_log_engagement(self, code, date=None, note=None):
+        """Log a custom engagement signal on leads, for integrations (RPC).
+
+        :param str code: the code of an active engagement rule of the lead's
+            company, e.g. ``price_list_request``
+        :param date: when it happened (datetime or ISO string), default now
+        :param str note: free text kept on the event
+        :return: ids of the created engagement events
+        """
+        args = RpcArgs(self.env)
+        code = args.code("code", code)
+        date = args.past_date("date", date)  # one dated later counts forever
+        note = args.text("note", note)
+        self.check_access("write")
+        when = self._pla_parse_signal_date(date)
+        Rule = self.env["pharmacy.scoring.rule"].sudo()
+        vals_list = []
+        for lead in self:
+            rule = Rule.search(
+                [
+                    ("category", "=", CATEGORY_ENGAGEMENT),
+                    ("trigger", "=", TRIGGER_CUSTOM),
+                    ("code", "=", code),
+                    ("company_id", "in", [lead.company_id.id, False]),
+                ],
+                limit=1,
+            )
+            if not rule:
+                known = Rule.search(
+                    [
+                        ("category", "=", CATEGORY_ENGAGEMENT),
+                        ("trigger", "=", TRIGGER_CUSTOM),
+                        ("company_id", "in", [lead.company_id.id, False]),
+                    ]
+                ).mapped("code")
+                raise UserError(
+                    self.env._(
+                        "Unknown engagement signal “%(code)s” for “%(lead)s”. "
+                        "Known codes: %(known)s. Add an engagement rule with this "
+                        "code in CRM › Configuration › Lead Scoring › Scoring Rules.",
+                        code=code,
+                        lead=lead.display_name,
+                        known=", ".join(sorted(known)) or self.env._("none yet"),
+                    )
+                )
+            if not lead.lifecycle_state:
+                continue
+            vals_list.append(lead._pla_engagement_vals(rule, when, note))
+        events = self.env["pharmacy.lead.engagement"].sudo().create(vals_list)
+        return events.ids
+
+    # ------------------------------------------------------------
+    # SIGNALS
+    # ------------------------------------------------------------
+
+    @api.model
+    def _pla_parse_signal_date(self, value):
+        if not value:
+            return fields.Datetime.now()
+        if isinstance(value, datetime):
+            return value
+        if isinstance(value, date):
+            return datetime.combine(value, datetime.min.time())
+        try:
+            return fields.Datetime.to_datetime(value)
+        except ValueError as error:
+            raise UserError(
+                self.env._(
+                    "“%(value)s” is not a date: send it as YYYY-MM-DD or "
+                    "YYYY-MM-DD HH:MM:SS.",
+                    value=value,
+                )
+            ) from error
+
+    def _pla_engagement_vals(self, rule, when, note=False, source=False):
+        self.ensure_one()
+        return {
+            "lead_id": self.id,
+            "rule_id": rule.id,
+            "points": rule.points,
+            "date": when,
+            "note": note or False,
+            "source_ref": source or False,
+            "company_id": (self.company_id or self.env.company).id,
+        }
+
+    def _pla_log_trigger(self, trigger, note=False, source=False, activity_type=None):
+        """Engagement events for a built-in trigger, in one ``create``."""
+        leads = self.filtered("lifecycle_state")
+        if not leads:
+            return self.env["pharmacy.lead.engagement"]
+        domain = [
+            ("category", "=", CATEGORY_ENGAGEMENT),
+            ("trigger", "=", trigger),
+        ]
+        if activity_type:
+            domain.append(("activity_type_id", "=", activity_type))
+        rules = self.env["pharmacy.scoring.rule"].sudo().search(domain)
+        now = fields.Datetime.now()
+        vals_list = [
+            lead._pla_engagement_vals(rule, now, note, source)
+            for lead in leads
+            for rule in rules
+            if rule.company_id in (lead.company_id, self.env["res.company"])
+        ]
+        return self.env["pharmacy.lead.engagement"].sudo().create(vals_list)
+
+    @api.model
+    def _pla_log_activity_signals(self, done):
+        """``done``: ``(lead_id, activity_type_id, summary)`` of activities
+        just marked done."""
+        contact_types = self.env["mail.activity.type"].sudo().search(
+            [("category", "in", ["phonecall", "meeting"])]
+        ).ids + [
+            type_.id
+            for type_ in (
+                self.env.ref("mail.mail_activity_data_call", raise_if_not_found=False),
+                self.env.ref(
+                    "mail.mail_activity_data_meeting", raise_if_not_found=False
+                ),
+            )
+            if type_
+        ]
+        contacted = [
+            lead_id for lead_id, type_id, _s in done if type_id in contact_types
+        ]
+        if contacted:
+            self.sudo().browse(contacted).exists()._pla_sla_reach(sla.KIND_CONTACT)
+        signal_types = self.env["pharmacy.scoring.rule"]._pla_activity_signal_types()
+        for lead_id, type_id, summary in done:
+            if type_id not in signal_types:
+                continue
+            lead = self.sudo().browse(lead_id).exists()
+            if lead:
+                lead._pla_log_trigger(
+                    TRIGGER_ACTIVITY,
+                    note=summary,
+                    source=f"mail.activity.type,{type_id}",
+                    activity_type=type_id,
+                )
+
+    def _pla_log_inbound_email(self, subject):
+        """An e-mail the mail gateway received for these leads (see
+        ``mail.thread._message_route_process``): never reached from RPC, where
+        ``message_new`` and ``message_update`` are public."""
+        self.sudo()._pla_log_trigger(TRIGGER_EMAIL, note=subject)
