@@ -300,7 +300,7 @@ def main():
                     " WHERE id = %s",
                     [rule.id],
                 )
-                env.registry.clear_cache()
+                env["res.company"]._pla_bump_rules_version()  # as write() does
                 rescore()
 
             def odoo_pls():

@@ -61,11 +61,10 @@ def test_record_id_required_or_optional():
     for value in (None, False):
         assert refused(A.record_id, value, name="team_id").code == "required"
         assert A.record_id(value, name="user_id", required=False) is False
-        assert A.optional_id(value, name="user_id") is False
-    assert A.optional_id(5, name="user_id") == 5
-    assert refused(A.optional_id, "5", name="user_id").code == "id"
+    assert A.record_id(5, name="user_id", required=False) == 5
+    assert refused(A.record_id, "5", name="user_id", required=False).code == "id"
     # an empty string is not "no id": it is a string
-    assert refused(A.optional_id, "", name="user_id").code == "id"
+    assert refused(A.record_id, "", name="user_id", required=False).code == "id"
 
 
 # ---------------------------------------------------------------------------

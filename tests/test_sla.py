@@ -49,15 +49,57 @@ def test_pick_policy_precedence():
 )
 def test_colour_turns_amber_in_the_last_quarter(minutes, expected):
     deadline = T0 + timedelta(hours=2)
-    assert S.colour(T0, deadline, T0 + timedelta(minutes=minutes)) == expected
+    risk = S.risk_date(T0, deadline)
+    assert S.colour(deadline, risk, T0 + timedelta(minutes=minutes)) == expected
 
 
 def test_colour_of_finished_clocks():
     deadline = T0 + timedelta(hours=2)
-    assert S.colour(T0, deadline, T0, state="breached") == "red"
-    assert S.colour(T0, deadline, T0, state="met") is None
-    assert S.colour(T0, deadline, T0, state="closed") is None
-    assert S.colour(T0, T0, T0) == "amber"
+    risk = S.risk_date(T0, deadline)
+    assert S.colour(deadline, risk, T0, state="breached") == "red"
+    assert S.colour(deadline, risk, T0, state="met") is None
+    assert S.colour(deadline, risk, T0, state="closed") is None
+    assert S.colour(T0, S.risk_date(T0, T0), T0) == "amber"
+
+
+def test_risk_date_starts_the_last_quarter():
+    assert S.risk_date(T0, T0 + timedelta(hours=2)) == T0 + timedelta(minutes=90)
+    assert S.risk_date(T0, T0) == T0
+    # a lead's stored risk date keeps the precision of the ORM (seconds)
+    deadline = T0 + timedelta(seconds=7)
+    assert S.risk_date(T0, deadline) == T0 + timedelta(seconds=5.25)
+
+
+@pytest.mark.parametrize(
+    ("state", "now_minutes", "expected"),
+    [
+        (None, 0, None),  # a lead without an open clock
+        (False, 0, None),  # as the ORM gives an empty selection
+        ("running", 30, "green"),
+        ("running", 100, "amber"),
+        ("running", 121, "red"),
+        ("breached", 30, "red"),  # marked breached: red whatever the clock
+    ],
+)
+def test_colour_of_a_lead(state, now_minutes, expected):
+    """What ``crm.lead._compute_sla_colour`` shows from the lead's state,
+    deadline and risk date (empty when it has no open clock)."""
+    deadline = T0 + timedelta(hours=2) if state else False
+    risk = S.risk_date(T0, deadline) if state else False
+    now = T0 + timedelta(minutes=now_minutes)
+    assert S.colour(deadline, risk, now, state=state) == expected
+
+
+def test_a_clock_without_time_is_at_risk_at_once():
+    # deadline before its start (no working hours): amber until it passes
+    assert S.colour(T0, S.risk_date(T0 + timedelta(hours=1), T0), T0) == "amber"
+    assert S.colour(T0, S.risk_date(T0 + timedelta(hours=1), T0), T0, "met") is None
+
+
+def test_lead_state_selection_is_the_open_clock_states():
+    assert [key for key, _label in S.LEAD_STATE_SELECTION] == ["running", "breached"]
+    labels = dict(S.LEAD_STATE_SELECTION)
+    assert labels == {"running": "Running", "breached": "Breached"}
 
 
 def test_reached_state():

@@ -18,7 +18,11 @@ one place; each step lives in the file of its concern, all on ``crm.lead``:
 * ``crm_lead_merge``: merging and deleting keep the audit records.
 
 Every applied transition calls :meth:`CrmLead._pla_on_lifecycle_change` once;
-the concern files extend it to follow the new state.
+the concern files extend it to follow the new state. The module's own code
+moves a lead with :meth:`CrmLead._pla_transition`, the reason and the review
+as arguments (never in the context, which any RPC client writes), and writes
+through ``write()``, never past it: a module installed after this one sees
+every write.
 """
 
 import logging
@@ -28,17 +32,14 @@ from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..tools import lifecycle
+from ..tools.groups import GROUP_DESK, GROUP_MANAGER, GROUP_SALES_MANAGER
 from ..tools.lifecycle import LifecycleError
-from .pharmacy_audit_mixin import is_trusted, trusted
+from .pharmacy_audit_mixin import is_state_checked, is_trusted, state_checked, trusted
 from .pharmacy_rpc_args import RpcArgs
 
 #: The logger of the whole ``crm.lead`` extension: its concern files log
 #: under this name too, so that one log handler follows all of it.
 _logger = logging.getLogger(__name__)
-
-GROUP_DESK = "pharmacy_lead_alignment.group_alignment_desk"
-GROUP_MANAGER = "pharmacy_lead_alignment.group_alignment_manager"
-GROUP_SALES_MANAGER = "sales_team.group_sale_manager"
 
 #: Writing any of these fields may move a lead across the gate.
 GATE_FIELDS = ("team_id", "user_id", "type", "lifecycle_state", "company_id")
@@ -80,8 +81,6 @@ SYSTEM_FIELDS = frozenset(
         "sla_risk_date",
     }
 )
-#: Context key carrying the written reason of a transition (hand-off override…).
-REASON_KEY = "pla_transition_reason"
 
 
 class CrmLead(models.Model):
@@ -162,15 +161,63 @@ class CrmLead(models.Model):
         return leads
 
     def write(self, vals):
+        """A user's write (a button, a form, an import, RPC) or a trusted
+        one of the module: see :meth:`_pla_write_flow`; a lifecycle state is
+        moved as by :meth:`_pla_transition`, without a reason or a review.
+
+        With the checked-state token (``pharmacy_audit_mixin.state_checked``)
+        the values are written as they are: the module's own code checked the
+        state, logs it and follows it itself."""
+        if not self or is_state_checked(self):
+            return super().write(vals)
+        return self._pla_write_flow(vals, super().write)
+
+    def _pla_transition(self, new_state, reason=False, review=None, values=None):
+        """Move leads to ``new_state``: how the module's own code changes a
+        lifecycle state (hand-off, review, recycling), as :meth:`write` does
+        for a state a user writes.
+
+        The move is checked against the transition table with ``reason`` (an
+        override needs one), written with ``values`` through :meth:`write`
+        (the modules installed after this one see it), logged with
+        ``reason``, and followed by :meth:`_pla_on_lifecycle_change`, which
+        gets ``review``. The guards on what a user may write apply unless
+        ``self`` is trusted.
+
+        :param str new_state: the lifecycle state to move to
+        :param str reason: why, kept in the event log; mandatory for an
+            override
+        :param tuple review: ``(reason_id, rating, comment)``, the sales
+            review of leads leaving "handed off"
+        :param dict values: other values written with the state
+        :return: True
+        """
+        if self:
+            self._pla_write_flow(
+                {**(values or {}), "lifecycle_state": new_state},
+                state_checked(self).write,
+                reason=reason,
+                review=review,
+            )
+        return True
+
+    def _pla_write_flow(self, vals, write_through, reason=False, review=None):
         """Refuse values for system fields and deciders outside the
         receiving team; check, write and log a change of lifecycle state, then
         call :meth:`_pla_on_lifecycle_change`; follow a conversion and Odoo's
         won / lost / restore on the state; copy a lost reason onto its review
         (``crm_lead_feedback``); bring leads that reach a role team into the
         flow, check the gate (``crm_lead_gate``); re-score when a field a fit
-        rule reads changed (``crm_lead_scoring``)."""
-        if not self:
-            return super().write(vals)
+        rule reads changed (``crm_lead_scoring``).
+
+        :param dict vals: the values to write
+        :param write_through: what writes ``vals``: ``super().write`` from
+            :meth:`write`, the public ``write()`` with the checked-state token
+            from :meth:`_pla_transition`
+        :param str reason: the reason of the transition, logged
+        :param tuple review: passed on to :meth:`_pla_on_lifecycle_change`
+        :return: what ``write_through`` returned
+        """
         if not is_trusted(self):
             self._pla_check_system_fields(vals)
             if DECISION_FIELDS.intersection(vals):
@@ -179,9 +226,7 @@ class CrmLead(models.Model):
                 )._pla_check_decider()
         events = []
         if "lifecycle_state" in vals:
-            events = self._pla_prepare_transition(
-                vals["lifecycle_state"], self.env.context.get(REASON_KEY)
-            )
+            events = self._pla_prepare_transition(vals["lifecycle_state"], reason)
         converting = (
             self.filtered(
                 lambda lead: (
@@ -202,11 +247,13 @@ class CrmLead(models.Model):
             else self.browse()
         )
 
-        result = super().write(vals)
+        result = write_through(vals)
 
         if events:
             self._pla_log_events(events)
-            self._pla_on_lifecycle_change(events, vals["lifecycle_state"], direct=True)
+            self._pla_on_lifecycle_change(
+                events, vals["lifecycle_state"], direct=True, review=review
+            )
         if converting:
             converting._pla_convert_transitions()
         if outcomes is not None:
@@ -225,17 +272,18 @@ class CrmLead(models.Model):
     # THE LIFECYCLE HOOK
     # ------------------------------------------------------------
 
-    def _pla_on_lifecycle_change(self, events, new_state, direct=False):
+    def _pla_on_lifecycle_change(self, events, new_state, direct=False, review=None):
         """Called once per batch of applied transitions, after the new state
-        is written and the events are logged: by :meth:`write` for a state
-        written directly (a button, a hand-off, a review, RPC), and by
-        :meth:`_pla_apply_transition` for a move that follows another change
-        (won, lost, restored, converted, scored, enrolled). Concern files
-        extend it through ``super()``.
+        is written and the events are logged: by :meth:`write` and
+        :meth:`_pla_transition` for a state written directly (a button, a
+        hand-off, a review, RPC), and by :meth:`_pla_apply_transition` for a
+        move that follows another change (won, lost, restored, converted,
+        scored, enrolled). Concern files extend it through ``super()``.
 
-        ``self``: from ``write()``, every lead written, a lead that was in
-        ``new_state`` already included (it has no event, but steps 2 to 4
-        see it); from ``_pla_apply_transition()``, the leads that moved.
+        ``self``: from ``write()`` and ``_pla_transition()``, every lead
+        written, a lead that was in ``new_state`` already included (it has no
+        event, but steps 2 to 4 see it); from ``_pla_apply_transition()``, the
+        leads that moved.
 
         The effects run in this order:
 
@@ -256,7 +304,10 @@ class CrmLead(models.Model):
         :param events: the ``(lead, from, to, reason, is_override)`` tuples
             just logged
         :param str new_state: the state the leads moved to
-        :param bool direct: the state was written by ``write()``
+        :param bool direct: the state was written by ``write()`` or
+            ``_pla_transition()``
+        :param tuple review: ``(reason_id, rating, comment)`` given by sales
+            to ``_pla_transition()``, else ``None``
         """
         if direct:
             self._pla_apply_side_effects(new_state)
@@ -345,14 +396,11 @@ class CrmLead(models.Model):
                         team_company=team.company_id.display_name,
                     )
                 )
-        self.with_context(**{REASON_KEY: reason or False}).write(
-            {
-                "lifecycle_state": lifecycle.HANDED_OFF,
-                "team_id": team.id,
-                "user_id": user.id if user else False,
-            }
+        return self._pla_transition(
+            lifecycle.HANDED_OFF,
+            reason=reason or False,
+            values={"team_id": team.id, "user_id": user.id if user else False},
         )
-        return True
 
     # ------------------------------------------------------------
     # GUARDS
@@ -575,7 +623,8 @@ class CrmLead(models.Model):
 
     def _pla_apply_transition(self, new_state, reason=False, previous=None):
         """Move leads to ``new_state`` as a consequence of another change
-        (won, lost, restored, converted), checked against the same table."""
+        (won, lost, restored, converted), checked against the same table,
+        written through ``write()`` with the checked-state token."""
         events = []
         for lead in self:
             if lead.lifecycle_state == new_state:
@@ -588,7 +637,7 @@ class CrmLead(models.Model):
             events.append((lead, lead.lifecycle_state, new_state, reason, False))
         if events:
             leads = self.browse([event[0].id for event in events])
-            super(CrmLead, leads).write({"lifecycle_state": new_state})
+            state_checked(leads).write({"lifecycle_state": new_state})
             self._pla_log_events(events)
             leads._pla_on_lifecycle_change(events, new_state)
         return True
@@ -680,10 +729,3 @@ class CrmLead(models.Model):
             )
             for lead in self
         }
-
-    def _pla_write_unchecked(self, vals):
-        """Write ``vals`` with CRM's own ``write()``, past this module's: no
-        guard, no transition check, no event, no hook, no gate check, no
-        re-scoring. For the module's own moves, which check and log what
-        they write themselves (entering the flow, nurture steps, recycling)."""
-        return super().write(vals)

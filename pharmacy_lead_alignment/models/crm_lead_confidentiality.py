@@ -29,10 +29,10 @@ from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
 from ..tools import lifecycle
+from ..tools.groups import GROUP_DESK
 
 _logger = logging.getLogger(__name__)
 
-GROUP_DESK = "pharmacy_lead_alignment.group_alignment_desk"
 LEAD_MODEL = "crm.lead"
 #: xmlid suffix of the module's record rules that hide desk data from sales
 GATE_RULE_SUFFIX = "_rule_gate"
@@ -300,8 +300,10 @@ class CrmLead(models.Model):
     # LEAVING SALES' SIGHT
     # ------------------------------------------------------------
 
-    def _pla_on_lifecycle_change(self, events, new_state, direct=False):
-        result = super()._pla_on_lifecycle_change(events, new_state, direct=direct)
+    def _pla_on_lifecycle_change(self, events, new_state, direct=False, review=None):
+        result = super()._pla_on_lifecycle_change(
+            events, new_state, direct=direct, review=review
+        )
         self._pla_leaving_sales(events)._pla_withdraw_from_sales()
         return result
 

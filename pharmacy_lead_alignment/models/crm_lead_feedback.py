@@ -19,13 +19,13 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..tools import feedback, lifecycle
-from .crm_lead import GROUP_DESK, REASON_KEY, _logger
+from ..tools.groups import GROUP_DESK
+from .crm_lead import _logger
 from .crm_lead_batch import CONCURRENCY_ERRORS
+from .pharmacy_activity import schedule_activities
 from .pharmacy_audit_mixin import trusted
 from .pharmacy_rpc_args import RpcArgs
 
-#: Context key carrying a sales review: ``(reason_id, rating, comment)``.
-REVIEW_KEY = "pla_review"
 #: Where the weekly desk digest stands: the first day of the last week sent.
 DIGEST_PARAM = "pharmacy_lead_alignment.feedback_digest_week"
 #: Moves out of "handed off" that are a sales decision on the lead.
@@ -42,11 +42,13 @@ class CrmLead(models.Model):
     # THE LIFECYCLE HOOK
     # ------------------------------------------------------------
 
-    def _pla_on_lifecycle_change(self, events, new_state, direct=False):
+    def _pla_on_lifecycle_change(self, events, new_state, direct=False, review=None):
         # before super(): the review is written first, before Odoo's own won
         # or lost moves the lead (see crm_lead._pla_on_lifecycle_change)
-        self._pla_feedback_from_events(events)
-        return super()._pla_on_lifecycle_change(events, new_state, direct=direct)
+        self._pla_feedback_from_events(events, review=review)
+        return super()._pla_on_lifecycle_change(
+            events, new_state, direct=direct, review=review
+        )
 
     # ------------------------------------------------------------
     # ACTIONS
@@ -81,10 +83,9 @@ class CrmLead(models.Model):
         comment = args.text("comment", comment)
         self._pla_check_reviewable()
         rating = self._pla_review_rating(rating, required=False)
-        self.with_context(**{REVIEW_KEY: (False, rating, comment or False)}).write(
-            {"lifecycle_state": lifecycle.ACCEPTED}
+        return self._pla_transition(
+            lifecycle.ACCEPTED, review=(False, rating, comment or False)
         )
-        return True
 
     def action_review_reject(self, reason_id, rating, comment=None, recycle_date=None):
         """Sales: reject handed-off leads with a reason and a quality rating.
@@ -126,22 +127,24 @@ class CrmLead(models.Model):
                     )
                 )
         text = f"{reason.name}: {comment}" if comment else reason.name
-        leads = self.with_context(**{REVIEW_KEY: (reason.id, rating, comment or False)})
+        review = (reason.id, rating, comment or False)
         if reason.action == feedback.ACTION_RECYCLE:
-            leads.action_recycle(text, when)
-            return True
+            return self._pla_recycle(text, when, review=review)
         state = (
             lifecycle.INQUIRY
             if reason.action == feedback.ACTION_RETURN
             else lifecycle.DISQUALIFIED
         )
         by_desk = defaultdict(list)
-        for lead in leads:
+        for lead in self:
             by_desk[lead._pla_recycle_desk()].append(lead.id)
         for desk, lead_ids in by_desk.items():
-            moved = leads.browse(lead_ids).sudo().with_context(**{REASON_KEY: text})
-            moved.write(
-                {"lifecycle_state": state, "team_id": desk.id, "user_id": False}
+            moved = self.browse(lead_ids).sudo()
+            moved._pla_transition(
+                state,
+                reason=text,
+                review=review,
+                values={"team_id": desk.id, "user_id": False},
             )
             moved.flush_recordset()  # see action_recycle: out of the caller's sight
         return True
@@ -215,25 +218,14 @@ class CrmLead(models.Model):
         activity_type = self.env.ref(
             "pharmacy_lead_alignment.mail_activity_type_mishandled"
         )
-        model_id = self.env["ir.model"]._get_id(self._name)
-        deadline = fields.Date.context_today(self) + relativedelta(
-            days=activity_type.delay_count or 1
-        )
-        self.env["mail.activity"].sudo().create(
-            [
-                {
-                    "res_model_id": model_id,
-                    "res_id": lead.id,
-                    "activity_type_id": activity_type.id,
-                    "user_id": leaders[lead.id].id,
-                    "date_deadline": deadline,
-                    "summary": self.env._(
-                        "Flagged by marketing: %(reason)s", reason=reason.name
-                    ),
-                    "note": comment or False,
-                }
-                for lead in self
-            ]
+        schedule_activities(
+            activity_type,
+            ((lead, leaders[lead.id]) for lead in self),
+            summary=self.env._("Flagged by marketing: %(reason)s", reason=reason.name),
+            note=comment,
+            date_deadline=fields.Date.context_today(self)
+            + relativedelta(days=activity_type.delay_count or 1),
+            notify=True,  # the team leader hears of the flag at once
         )
         return reviews
 
@@ -432,11 +424,13 @@ class CrmLead(models.Model):
         )
         return {lead_id: (team, user) for lead_id, team, user in self.env.cr.fetchall()}
 
-    def _pla_feedback_from_events(self, events):
+    def _pla_feedback_from_events(self, events, review=None):
         """Write the review of every lead that left "handed off" (accepted or
         rejected by sales) and of every marketing lead lost downstream.
 
         :param events: ``(lead, from, to, reason, is_override)`` tuples
+        :param tuple review: ``(reason_id, rating, comment)`` given by sales,
+            ``None`` for a move without a review (a plain write, RPC)
         """
         moves = [
             (lead, old, new, reason)
@@ -451,8 +445,7 @@ class CrmLead(models.Model):
         ]
         if not moves:
             return
-        review = self.env.context.get(REVIEW_KEY) or (False, 0, False)
-        reason_id, rating, comment = review
+        reason_id, rating, comment = review or (False, 0, False)
         leads = self.browse([lead.id for lead, *_rest in moves])
         handoffs = leads._pla_last_handoffs()
         Feedback = trusted(self.env["pharmacy.lead.feedback"].sudo())

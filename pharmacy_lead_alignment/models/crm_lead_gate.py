@@ -16,10 +16,9 @@ from odoo import api, models
 from odoo.exceptions import UserError
 
 from ..tools import lifecycle
+from ..tools.groups import GROUP_SALESMAN
 from ..tools.lifecycle import LifecycleError
-from .pharmacy_audit_mixin import trusted
-
-GROUP_SALESMAN = "sales_team.group_sale_salesman"
+from .pharmacy_audit_mixin import state_checked, trusted
 
 
 class CrmLead(models.Model):
@@ -207,7 +206,8 @@ class CrmLead(models.Model):
             values = {"lifecycle_state": state, "lead_origin": origin}
             if state == lifecycle.INQUIRY:
                 values["type"] = "lead"
-            leads._pla_write_unchecked(values)
+            # the first state of the flow, no transition: logged below
+            state_checked(leads).write(values)
         entered = already | pending
         self._pla_log_events(
             [(lead, False, lead.lifecycle_state, False, False) for lead in entered]
@@ -259,7 +259,8 @@ class CrmLead(models.Model):
             if clear_user:
                 values["user_id"] = False
             leads = self.browse(ids).with_context(tracking_disable=True)
-            leads._pla_write_unchecked(values)
+            # the state they are in already, no transition: logged below
+            state_checked(leads).write(values)
         trusted(self.env["pharmacy.lead.event"].sudo()).create(events)
         self._pla_gated()._pla_withdraw_from_sales()
         return True

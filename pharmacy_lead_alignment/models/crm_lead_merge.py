@@ -14,6 +14,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools import lifecycle
 from .pharmacy_audit_mixin import trusted
 
 #: Child models kept for the audit trail, each linked by ``lead_id``.
@@ -125,7 +126,7 @@ class CrmLead(models.Model):
         runs = Run.search([("lead_id", "in", (self | tails).ids)])
         taken = {run.step_id.id for run in runs if run.lead_id == self}
         candidates = (runs - runs.filtered(lambda run: run.lead_id == self)).sorted(
-            lambda run: (run.result != "done", run.date, run.id)
+            lambda run: (run.result != lifecycle.RUN_DONE, run.date, run.id)
         )
         keep, drop = Run.browse(), Run.browse()
         for run in candidates:

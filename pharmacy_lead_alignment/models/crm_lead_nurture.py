@@ -19,8 +19,9 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools import lifecycle
-from .crm_lead import REASON_KEY, _logger
+from .crm_lead import _logger
 from .crm_lead_batch import CONCURRENCY_ERRORS
+from .pharmacy_activity import schedule_activities
 from .pharmacy_audit_mixin import trusted
 from .pharmacy_rpc_args import RpcArgs
 
@@ -68,15 +69,17 @@ class CrmLead(models.Model):
     def _compute_consents(self):
         for lead in self:
             valid = lead.consent_ids.filtered("is_valid").mapped("kind")
-            lead.processing_consent = "processing" in valid
-            lead.marketing_consent = "marketing" in valid
+            lead.processing_consent = lifecycle.CONSENT_PROCESSING in valid
+            lead.marketing_consent = lifecycle.CONSENT_MARKETING in valid
 
     # ------------------------------------------------------------
     # THE LIFECYCLE HOOK
     # ------------------------------------------------------------
 
-    def _pla_on_lifecycle_change(self, events, new_state, direct=False):
-        result = super()._pla_on_lifecycle_change(events, new_state, direct=direct)
+    def _pla_on_lifecycle_change(self, events, new_state, direct=False, review=None):
+        result = super()._pla_on_lifecycle_change(
+            events, new_state, direct=direct, review=review
+        )
         self._pla_nurture_follow_state(new_state)
         return result
 
@@ -101,7 +104,7 @@ class CrmLead(models.Model):
             if lead.nurture_track_id:
                 lead._pla_nurture_start(lead.nurture_track_id)
             else:
-                lead._pla_write_unchecked({"nurture_state": False})
+                trusted(lead).write({"nurture_state": False})
                 if not lead._pla_nurture_auto_enrol():
                     raise UserError(
                         self.env._(
@@ -166,8 +169,20 @@ class CrmLead(models.Model):
                     "their supplier contract ends in March)."
                 )
             )
+        return self._pla_recycle(
+            reason, fields.Date.to_date(recycle_date) if recycle_date else False
+        )
+
+    def _pla_recycle(self, reason, when=False, review=None):
+        """Recycle handed-off leads (see :meth:`action_recycle`).
+
+        :param str reason: why the leads are not ready, logged
+        :param date when: when they come back, ``False`` for at once
+        :param tuple review: ``(reason_id, rating, comment)`` of the sales
+            rejection that recycles them, ``None`` for a plain recycling
+        :return: True
+        """
         self.check_access("write")
-        when = fields.Date.to_date(recycle_date) if recycle_date else False
         today = fields.Date.context_today(self)
         for lead in self:
             if lead.lifecycle_state != lifecycle.HANDED_OFF:
@@ -182,27 +197,29 @@ class CrmLead(models.Model):
             lead._pla_check_decider()
             desk = lead._pla_recycle_desk()
             # checked above: the module writes the recycling fields itself
-            lead_sudo = trusted(lead.sudo()).with_context(**{REASON_KEY: reason})
-            lead_sudo.write(
-                {
-                    "lifecycle_state": lifecycle.NURTURING,
+            lead_sudo = trusted(lead.sudo())
+            lead_sudo._pla_transition(
+                lifecycle.NURTURING,
+                reason=reason,
+                review=review,
+                values={
                     "team_id": desk.id,
                     "user_id": False,
                     "recycle_count": lead.recycle_count + 1,
                     "recycle_reason": reason,
                     "recycle_date": when,
                     "nurture_step_id": False,
-                }
+                },
             )
             if when and when > today:
-                lead_sudo._pla_write_unchecked(
+                lead_sudo.write(
                     {
                         "nurture_state": lifecycle.NURTURE_PAUSED,
                         "nurture_next_date": when,
                     }
                 )
             else:
-                lead_sudo._pla_write_unchecked({"nurture_state": False})
+                lead_sudo.write({"nurture_state": False})
                 lead_sudo._pla_nurture_auto_enrol()
             # the lead is the desk's now, out of the caller's sight: what its
             # move left to recompute is computed here, not by the caller's
@@ -242,7 +259,7 @@ class CrmLead(models.Model):
         back_ids = self._pla_claim_leads(back_domain, batch_size)
         back = Lead.browse(back_ids or [])
         if back:
-            back._pla_write_unchecked({"nurture_state": False, "recycle_date": False})
+            trusted(back).write({"nurture_state": False, "recycle_date": False})
             back._pla_nurture_auto_enrol()
         lead_ids = None
         if back_ids is not None:
@@ -287,7 +304,7 @@ class CrmLead(models.Model):
             state = lifecycle.NURTURE_DROPPED
         else:
             return
-        nurtured._pla_write_unchecked(
+        trusted(nurtured).write(
             {
                 "nurture_state": state,
                 "nurture_step_id": False,
@@ -335,8 +352,8 @@ class CrmLead(models.Model):
         today = fields.Date.context_today(self)
         without_company = self.filtered(lambda lead: not lead.company_id)
         if without_company:
-            without_company._pla_write_unchecked({"company_id": track.company_id.id})
-        self._pla_write_unchecked(
+            trusted(without_company).write({"company_id": track.company_id.id})
+        trusted(self).write(
             {
                 "nurture_track_id": track.id,
                 "nurture_step_id": first.id,
@@ -417,7 +434,7 @@ class CrmLead(models.Model):
                 {
                     "lead_id": self.id,
                     "step_id": step.id,
-                    "result": "failed",
+                    "result": lifecycle.RUN_FAILED,
                     "note": str(error)[:200],
                 }
             )
@@ -437,7 +454,7 @@ class CrmLead(models.Model):
             moves[lead.nurture_step_id._pla_next()] |= lead
         for following, leads in moves.items():
             if following:
-                leads._pla_write_unchecked(
+                trusted(leads).write(
                     {
                         "nurture_step_id": following.id,
                         "nurture_next_date": today
@@ -445,7 +462,7 @@ class CrmLead(models.Model):
                     }
                 )
             else:
-                leads._pla_write_unchecked(
+                trusted(leads).write(
                     {
                         "nurture_state": lifecycle.NURTURE_COMPLETED,
                         "nurture_step_id": False,
@@ -481,13 +498,19 @@ class CrmLead(models.Model):
                     {
                         "lead_id": lead.id,
                         "step_id": step.id,
-                        "result": "skipped",
+                        "result": lifecycle.RUN_SKIPPED,
                         "note": notes[skip],
                     }
                 )
             else:
                 todo |= lead
-                runs.append({"lead_id": lead.id, "step_id": step.id, "result": "done"})
+                runs.append(
+                    {
+                        "lead_id": lead.id,
+                        "step_id": step.id,
+                        "result": lifecycle.RUN_DONE,
+                    }
+                )
         if skipped:
             self.browse(list(skipped))._message_log_batch(
                 {
@@ -500,29 +523,21 @@ class CrmLead(models.Model):
                 }
             )
         if todo and step.action == "activity":
-            model_id = self.env["ir.model"]._get_id(self._name)
-            deadline = step.activity_type_id._get_date_deadline()
             # one notification per automatic activity would flood the desk's
             # inbox: the activities show in their activity menu instead
-            self.env["mail.activity"].sudo().with_context(
-                mail_activity_quick_update=True
-            ).create(
-                [
-                    {
-                        "res_model_id": model_id,
-                        "res_id": lead.id,
-                        "activity_type_id": step.activity_type_id.id,
-                        "summary": step.summary or step.name,
-                        "note": step.note,
-                        "user_id": (
-                            step.user_id
-                            if step.assign_to == "user" and step.user_id
-                            else lead.user_id or lead.team_id.user_id or self.env.user
-                        ).id,
-                        "date_deadline": deadline,
-                    }
+            schedule_activities(
+                step.activity_type_id,
+                (
+                    (
+                        lead,
+                        step.user_id
+                        if step.assign_to == "user" and step.user_id
+                        else lead.user_id or lead.team_id.user_id or self.env.user,
+                    )
                     for lead in todo
-                ]
+                ),
+                summary=step.summary or step.name,
+                note=step.note,
             )
         elif todo:
             step.mail_template_id.send_mail_batch(todo.ids, force_send=False)

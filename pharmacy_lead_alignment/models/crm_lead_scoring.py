@@ -20,6 +20,7 @@ from odoo.tools import SQL, split_every
 from ..tools import lifecycle, scoring
 from .crm_lead import _logger
 from .crm_lead_batch import CONCURRENCY_ERRORS
+from .pharmacy_activity import schedule_activities
 from .pharmacy_audit_mixin import trusted
 
 #: Leads scored per SQL batch (one query per fit rule per batch).
@@ -38,7 +39,7 @@ class CrmLead(models.Model):
     _inherit = "crm.lead"  # pylint: disable=consider-merging-classes-inherited
 
     pharmacy_segment = fields.Selection(
-        scoring.SEGMENT_SELECTION,
+        lifecycle.SEGMENT_SELECTION,
         string="Segment",
         index=True,
         tracking=True,
@@ -101,13 +102,16 @@ class CrmLead(models.Model):
 
     @api.depends("lead_score", "company_id")
     def _compute_temperature(self):
-        Company = self.env["res.company"]
+        # the thresholds of all the leads' companies come in one query, none
+        # when the companies are already loaded: nothing cached to invalidate
         for lead in self:
-            warm, hot = Company._pla_temperature_thresholds(
-                lead.company_id.id or self.env.company.id
-            )
+            company = (lead.company_id or self.env.company).sudo()
             lead.temperature = (
-                lifecycle.temperature(lead.lead_score, warm, hot)
+                lifecycle.temperature(
+                    lead.lead_score,
+                    company.lead_warm_threshold,
+                    company.lead_hot_threshold,
+                )
                 if lead.lifecycle_state
                 else False
             )
@@ -115,11 +119,12 @@ class CrmLead(models.Model):
     @api.depends("score_reason_data")
     @api.depends_context("lang")
     def _compute_score_summary(self):
+        reasons_of = {lead: json.loads(lead.score_reason_data or "[]") for lead in self}
         names = self.env["pharmacy.scoring.rule"]._pla_rule_names(
-            self.env.lang or "en_US"
+            {rule_id for reasons in reasons_of.values() for rule_id, _p in reasons},
+            self.env.lang or "en_US",
         )
-        for lead in self:
-            reasons = json.loads(lead.score_reason_data or "[]")
+        for lead, reasons in reasons_of.items():
             lead.score_summary = " · ".join(
                 f"{names.get(rule_id, '?')} {points:+d}" for rule_id, points in reasons
             )
@@ -589,31 +594,21 @@ class CrmLead(models.Model):
         )
         if not activity_type:
             return self.env["mail.activity"]
-        model_id = self.env["ir.model"]._get_id(self._name)
-        deadline = activity_type._get_date_deadline()
-        vals_list = []
-        for lead in self:
-            user = lead.user_id or lead.team_id.user_id or lead.team_id.member_ids[:1]
-            if not user:
-                continue
-            vals_list.append(
-                {
-                    "res_model_id": model_id,
-                    "res_id": lead.id,
-                    "activity_type_id": activity_type.id,
-                    "summary": activity_type.summary,
-                    "note": self.env._(
-                        "Score %(score)s, grade %(grade)s: ready to hand off to sales.",
-                        score=lead.lead_score,
-                        grade=(lead.lead_grade or "").upper(),
-                    ),
-                    "user_id": user.id,
-                    "date_deadline": deadline,
-                }
-            )
-        return (
-            self.env["mail.activity"]
-            .sudo()
-            .with_context(mail_activity_quick_update=True)
-            .create(vals_list)
+        return schedule_activities(
+            activity_type,
+            (
+                (
+                    lead,
+                    lead.user_id or lead.team_id.user_id or lead.team_id.member_ids[:1],
+                    {
+                        "note": self.env._(
+                            "Score %(score)s, grade %(grade)s: ready to hand off "
+                            "to sales.",
+                            score=lead.lead_score,
+                            grade=(lead.lead_grade or "").upper(),
+                        )
+                    },
+                )
+                for lead in self
+            ),
         )

@@ -16,13 +16,13 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..tools import sla
-from .pharmacy_rpc_args import RpcArgs
-from .pharmacy_scoring_rule import (
+from ..tools.scoring import (
     CATEGORY_ENGAGEMENT,
     TRIGGER_ACTIVITY,
     TRIGGER_CUSTOM,
     TRIGGER_EMAIL,
 )
+from .pharmacy_rpc_args import RpcArgs
 
 
 class CrmLead(models.Model):

@@ -28,7 +28,7 @@ class CrmLead(models.Model):
 
     sla_ids = fields.One2many("pharmacy.lead.sla", "lead_id", string="SLA Clocks")
     sla_state = fields.Selection(
-        [("running", "Running"), ("breached", "Breached")],
+        sla.LEAD_STATE_SELECTION,
         string="SLA",
         copy=False,
         readonly=True,
@@ -52,25 +52,25 @@ class CrmLead(models.Model):
 
     @api.depends("sla_state", "sla_deadline", "sla_risk_date")
     def _compute_sla_colour(self):
+        """The colour of the most urgent open clock, as
+        :func:`tools.sla.colour` decides."""
         now = fields.Datetime.now()
         for lead in self:
-            if lead.sla_state == "breached" or (
-                lead.sla_state == "running" and lead.sla_deadline < now
-            ):
-                lead.sla_colour = "red"
-            elif lead.sla_state == "running":
-                lead.sla_colour = "amber" if lead.sla_risk_date <= now else "green"
-            else:
-                lead.sla_colour = False
-            lead.sla_at_risk = lead.sla_colour in ("amber", "red") and (
-                lead.sla_state == "running"
+            lead.sla_colour = (
+                sla.colour(
+                    lead.sla_deadline, lead.sla_risk_date, now, state=lead.sla_state
+                )
+                or False
+            )
+            lead.sla_at_risk = lead.sla_colour in (sla.AMBER, sla.RED) and (
+                lead.sla_state == sla.RUNNING
             )
 
     def _search_sla_at_risk(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Operation not supported"))
         domain = [
-            ("sla_state", "=", "running"),
+            ("sla_state", "=", sla.RUNNING),
             ("sla_risk_date", "<=", fields.Datetime.now()),
         ]
         return domain if (operator == "=") == value else ["!", "&", *domain]
@@ -79,8 +79,10 @@ class CrmLead(models.Model):
     # THE LIFECYCLE HOOK, MESSAGES
     # ------------------------------------------------------------
 
-    def _pla_on_lifecycle_change(self, events, new_state, direct=False):
-        result = super()._pla_on_lifecycle_change(events, new_state, direct=direct)
+    def _pla_on_lifecycle_change(self, events, new_state, direct=False, review=None):
+        result = super()._pla_on_lifecycle_change(
+            events, new_state, direct=direct, review=review
+        )
         self._pla_sla_follow_state(new_state)
         return result
 
@@ -170,7 +172,7 @@ class CrmLead(models.Model):
             " WHERE event.opportunity_id = clock.lead_id AND event.active"
             " AND event.stop <= %s AND event.start >= clock.start)",
             sla.KIND_CONTACT,
-            (sla.RUNNING, sla.BREACHED),
+            sla.OPEN_STATES,
             now,
         )
         breach = SQL("clock.state = %s AND clock.deadline < %s", sla.RUNNING, now)
@@ -308,7 +310,7 @@ class CrmLead(models.Model):
         or breached and not reached yet), most urgent first."""
         domain = [
             ("lead_id", "in", self.ids),
-            ("state", "in", [sla.RUNNING, sla.BREACHED]),
+            ("state", "in", sla.OPEN_STATES),
             ("reached_date", "=", False),
         ]
         if kind:
@@ -355,9 +357,7 @@ class CrmLead(models.Model):
                     lead.id,
                     clock.state if clock else None,
                     clock.deadline if clock else None,
-                    clock.start + (clock.deadline - clock.start) * 3 / 4
-                    if clock
-                    else None,
+                    sla.risk_date(clock.start, clock.deadline) if clock else None,
                 )
             )
         fnames = ["sla_state", "sla_deadline", "sla_risk_date"]

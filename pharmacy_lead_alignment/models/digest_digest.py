@@ -6,8 +6,14 @@ from odoo import fields, models
 from odoo.exceptions import AccessError
 
 from ..tools import feedback, funnel, lifecycle, sla
+from ..tools.groups import GROUP_DESK
 
-GROUP_DESK = "pharmacy_lead_alignment.group_alignment_desk"
+#: The events of a hand-off (a merge is logged in the state the lead stays in:
+#: no hand-off).
+HAND_OFF_EVENTS = (
+    ("to_state", "=", lifecycle.HANDED_OFF),
+    ("from_state", "!=", lifecycle.HANDED_OFF),
+)
 #: Average days in a month, to prorate a monthly volume over a digest period.
 DAYS_PER_MONTH = 365.25 / 12
 
@@ -85,18 +91,7 @@ class DigestDigest(models.Model):
     def _compute_kpi_pla_handed_off_value(self):
         self._pla_check_access()
         start, end, companies = self._pla_window()
-        counts = dict(
-            self._pla_events(
-                start,
-                end,
-                companies,
-                [
-                    ("to_state", "=", lifecycle.HANDED_OFF),
-                    # a merge is logged in the state the lead stays in
-                    ("from_state", "!=", lifecycle.HANDED_OFF),
-                ],
-            )
-        )
+        counts = dict(self._pla_events(start, end, companies, HAND_OFF_EVENTS))
         for digest in self:
             digest.kpi_pla_handed_off_value = digest._pla_in_scope(companies, counts)
 
@@ -168,18 +163,7 @@ class DigestDigest(models.Model):
         prorated to the length of the period."""
         self._pla_check_access()
         start, end, companies = self._pla_window()
-        counts = dict(
-            self._pla_events(
-                start,
-                end,
-                companies,
-                [
-                    ("to_state", "=", lifecycle.HANDED_OFF),
-                    # a merge is logged in the state the lead stays in
-                    ("from_state", "!=", lifecycle.HANDED_OFF),
-                ],
-            )
-        )
+        counts = dict(self._pla_events(start, end, companies, HAND_OFF_EVENTS))
         policies = (
             self.env["pharmacy.sla.policy"]
             .sudo()

@@ -7,12 +7,13 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..tools import feedback, funnel, lifecycle, sla
+from ..tools import feedback, funnel, lifecycle, process_map, sla
+from ..tools.groups import GROUP_DESK, GROUP_MANAGER
 from .pharmacy_rpc_args import RpcArgs
 
-GROUP_DESK = "pharmacy_lead_alignment.group_alignment_desk"
-GROUP_MANAGER = "pharmacy_lead_alignment.group_alignment_manager"
 PERIODS = ("month", "quarter", "year")
+#: Context key of the team the tiles are narrowed to.
+TEAM_KEY = "pla_dashboard_team"
 #: Rows of the rejection and ROI tiles.
 TOP_REJECTIONS = 5
 TOP_CAMPAIGNS = 10
@@ -80,7 +81,7 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
                     "companies only; choose one of them or all teams."
                 )
             )
-        tiles = self.with_context(pla_dashboard_team=team.id)
+        tiles = self.with_context(**{TEAM_KEY: team.id})
         start = datetime.combine(date_from, time.min)
         end = datetime.combine(date_to + relativedelta(days=1), time.min)
         company_ids = self.env.companies.ids
@@ -114,7 +115,7 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
     @api.model
     def _pla_team(self):
         """The team the dashboard is narrowed to (id), or False."""
-        return self.env.context.get("pla_dashboard_team") or False
+        return self.env.context.get(TEAM_KEY) or False
 
     @api.model
     def _pla_team_domain(self):
@@ -319,7 +320,7 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
                 ),
                 "res_model": "pharmacy.sla.report",
                 "domain": [
-                    ("side", "=", "marketing"),
+                    ("side", "=", lifecycle.SIDE_MARKETING),
                     ("month", ">=", fields.Date.to_string(date_from.replace(day=1))),
                     ("month", "<=", fields.Date.to_string(date_to)),
                 ],
@@ -361,7 +362,7 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
         Report = self.env["pharmacy.roi.report"]
         groups = Report._read_group(
             [
-                ("dimension", "=", "campaign"),
+                ("dimension", "=", funnel.DIMENSION_CAMPAIGN),
                 ("company_id", "in", [*company_ids, False]),
             ],
             ["campaign_id"],
@@ -394,7 +395,10 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
     @api.model
     def _pla_acknowledgement(self):
         pmap = self.env["pharmacy.process.map"].search(
-            [("state", "=", "published"), ("company_id", "=", self.env.company.id)],
+            [
+                ("state", "=", process_map.STATE_PUBLISHED),
+                ("company_id", "=", self.env.company.id),
+            ],
             limit=1,
         )
         if not pmap:
@@ -409,7 +413,7 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
                 team.id, {"team": team.display_name or "", "done": 0, "expected": 0}
             )
             row["expected"] += count
-            if state == "done":
+            if state == process_map.ACK_DONE:
                 row["done"] += count
         return {
             "map_id": pmap.id,

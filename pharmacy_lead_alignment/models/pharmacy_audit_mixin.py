@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Who may write what the module records.
 
-Two things live here, and nowhere else:
+Three things live here, and nowhere else:
 
 * the **trusted-write token**: the module's own code marks the writes it makes
   on a user's behalf (a transition it checked, a score it computed, a review it
@@ -9,6 +9,12 @@ Two things live here, and nowhere else:
   context can carry it: a client may send any context key it likes, it can
   never send this value. ``sudo()`` is *not* the token: it bypasses access
   rights, it does not make a write legitimate.
+* the **checked-state token** (:func:`state_checked`), the same kind of
+  object: the lifecycle state a write carries was checked by the module's
+  own code, which logs it and follows it itself (a transition, a lead
+  entering the flow or adopted by a team). ``crm.lead.write()`` then writes
+  the values as they are; the modules installed after this one still see
+  the write.
 * the **append-only mixin** for audit and legal records (lifecycle events,
   engagement events, SLA clocks, nurture step runs, reviews, consents): only
   the module creates them, nobody rewrites or deletes them — managers and
@@ -22,6 +28,8 @@ from odoo.exceptions import AccessError, UserError
 
 TRUSTED_KEY = "pla_trusted"
 _TRUSTED = object()
+STATE_CHECKED_KEY = "pla_state_checked"
+_STATE_CHECKED = object()
 
 
 def trusted(records):
@@ -32,6 +40,19 @@ def trusted(records):
 def is_trusted(records):
     """Whether ``records`` carry the module's trusted-write token."""
     return records.env.context.get(TRUSTED_KEY) is _TRUSTED
+
+
+def state_checked(records):
+    """``records`` in an environment where ``crm.lead.write()`` writes a
+    lifecycle state that the caller checked, logs and follows itself; a
+    trusted write too. Never a place for business data: the reason and the
+    review of a move are arguments of ``crm.lead._pla_transition()``."""
+    return trusted(records).with_context(**{STATE_CHECKED_KEY: _STATE_CHECKED})
+
+
+def is_state_checked(records):
+    """Whether ``records`` carry the module's checked-state token."""
+    return records.env.context.get(STATE_CHECKED_KEY) is _STATE_CHECKED
 
 
 class PharmacyAuditMixin(models.AbstractModel):

@@ -2,6 +2,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools.groups import GROUP_MANAGER
+
 
 class PharmacyCostMixin(models.AbstractModel):
     """A cost in the current company's currency, kept as
@@ -16,7 +18,7 @@ class PharmacyCostMixin(models.AbstractModel):
         compute="_compute_cost",
         inverse="_inverse_cost",
         currency_field="cost_currency_id",
-        groups="pharmacy_lead_alignment.group_alignment_manager",
+        groups=GROUP_MANAGER,
         help="What it cost the current company: the sum of its cost lines.",
     )
     cost_currency_id = fields.Many2one(

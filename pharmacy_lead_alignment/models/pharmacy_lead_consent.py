@@ -2,6 +2,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..tools import lifecycle
 from .pharmacy_audit_mixin import is_trusted
 
 
@@ -25,13 +26,7 @@ class PharmacyLeadConsent(models.Model):
         "crm.lead", required=True, ondelete="restrict", index=True, check_company=True
     )
     company_id = fields.Many2one(related="lead_id.company_id", store=True)
-    kind = fields.Selection(
-        [
-            ("processing", "Personal Data Processing"),
-            ("marketing", "Marketing Communication"),
-        ],
-        required=True,
-    )
+    kind = fields.Selection(lifecycle.CONSENT_KIND_SELECTION, required=True)
     given_on = fields.Date(required=True, default=fields.Date.context_today)
     source = fields.Selection(
         [

@@ -6,10 +6,11 @@ from odoo.exceptions import ValidationError
 from odoo.osv import expression
 
 from ..tools import domain_paths
+from ..tools.groups import GROUP_SALESMAN
 
 #: Whoever a filter on leads works for reads at least what a salesperson
 #: reads: a field restricted to other groups may not be used.
-READER_GROUP = "sales_team.group_sale_salesman"
+READER_GROUP = GROUP_SALESMAN
 
 
 class PharmacyLeadDomainMixin(models.AbstractModel):

@@ -19,7 +19,7 @@ class PharmacyLeadEngagement(models.Model):
         "pharmacy.scoring.rule",
         required=True,
         ondelete="restrict",
-        domain="[('category', '=', 'engagement')]",
+        domain=f"[('category', '=', {scoring.CATEGORY_ENGAGEMENT!r})]",
     )
     date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
     points = fields.Integer(

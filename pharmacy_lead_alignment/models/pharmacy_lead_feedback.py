@@ -2,7 +2,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..tools import feedback, scoring
+from ..tools import feedback, lifecycle, scoring
 from .pharmacy_audit_mixin import is_trusted
 
 #: What the author may still change after writing a review.
@@ -86,7 +86,7 @@ class PharmacyLeadFeedback(models.Model):
         scoring.GRADE_SELECTION, string="Grade", readonly=True
     )
     pharmacy_segment = fields.Selection(
-        scoring.SEGMENT_SELECTION, string="Segment", readonly=True
+        lifecycle.SEGMENT_SELECTION, string="Segment", readonly=True
     )
     campaign_id = fields.Many2one("utm.campaign", readonly=True)
     source_id = fields.Many2one("utm.source", readonly=True)

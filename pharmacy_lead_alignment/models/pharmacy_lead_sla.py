@@ -4,6 +4,7 @@ from datetime import timezone
 from odoo import fields, models
 
 from ..tools import sla
+from .pharmacy_activity import schedule_activities
 
 
 class PharmacyLeadSla(models.Model):
@@ -39,34 +40,29 @@ class PharmacyLeadSla(models.Model):
         """Warn the person of ``level`` (1 team leader, 2 sales manager,
         3 head of the pharmacy) of each clock with an activity, in one
         ``create``, and store the level so that it is never warned twice."""
-        todo = self.env.ref("mail.mail_activity_data_todo")
-        model_id = self.env["ir.model"]._get_id("crm.lead")
         self.lead_id.mapped("name")  # one prefetch, not one read per activity
-        vals_list = []
-        for clock in self:
-            user = {
-                1: clock.team_id.user_id,
-                2: clock.company_id.sla_sales_manager_id,
-                3: clock.company_id.alignment_head_id,
-            }.get(level)
-            if user:
-                vals_list.append(
+        schedule_activities(
+            self.env.ref("mail.mail_activity_data_todo"),
+            (
+                (
+                    clock.lead_id,
                     {
-                        "res_model_id": model_id,
-                        "res_id": clock.lead_id.id,
-                        "activity_type_id": todo.id,
+                        1: clock.team_id.user_id,
+                        2: clock.company_id.sla_sales_manager_id,
+                        3: clock.company_id.alignment_head_id,
+                    }.get(level),
+                    {
                         "summary": self.env._(
                             "SLA breached (level %(level)s): %(policy)s",
                             level=level,
                             policy=clock.policy_id.name,
-                        ),
-                        "user_id": user.id,
-                        "date_deadline": fields.Date.context_today(self),
-                    }
+                        )
+                    },
                 )
-        self.env["mail.activity"].sudo().with_context(
-            mail_activity_quick_update=True
-        ).create(vals_list)
+                for clock in self
+            ),
+            date_deadline=fields.Date.context_today(self),
+        )
         self.write({"escalation_level": level})
         return True
 

@@ -191,10 +191,7 @@ class PharmacyNurtureStepRun(models.Model):
         "pharmacy.nurture.step", required=True, ondelete="cascade", index=True
     )
     date = fields.Datetime(required=True, default=fields.Datetime.now)
-    result = fields.Selection(
-        [("done", "Done"), ("skipped", "Skipped"), ("failed", "Failed")],
-        required=True,
-    )
+    result = fields.Selection(lifecycle.RUN_RESULT_SELECTION, required=True)
     note = fields.Char()
     company_id = fields.Many2one(related="lead_id.company_id", store=True)
 

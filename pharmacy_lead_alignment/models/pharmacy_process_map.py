@@ -5,11 +5,16 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..tools import lifecycle, process_map
+from ..tools.groups import GROUP_MANAGER
+from ..tools.process_map import (
+    ACK_DONE,
+    ACK_PENDING,
+    STATE_ARCHIVED,
+    STATE_DRAFT,
+    STATE_PUBLISHED,
+)
+from .pharmacy_activity import schedule_activities
 
-GROUP_MANAGER = "pharmacy_lead_alignment.group_alignment_manager"
-STATE_DRAFT = "draft"
-STATE_PUBLISHED = "published"
-STATE_ARCHIVED = "archived"
 #: What a published map keeps unchanged (a new version changes it).
 CONTENT_FIELDS = frozenset({"name", "company_id", "step_ids", "description"})
 
@@ -35,11 +40,7 @@ class PharmacyProcessMap(models.Model):
     )
     version = fields.Integer(readonly=True, copy=False, default=1)
     state = fields.Selection(
-        [
-            (STATE_DRAFT, "Draft"),
-            (STATE_PUBLISHED, "Published"),
-            (STATE_ARCHIVED, "Archived"),
-        ],
+        process_map.STATE_SELECTION,
         default=STATE_DRAFT,
         required=True,
         readonly=True,
@@ -78,7 +79,7 @@ class PharmacyProcessMap(models.Model):
         for pmap in self:
             pmap.ack_expected_count = len(pmap.ack_ids)
             pmap.ack_done_count = len(
-                pmap.ack_ids.filtered(lambda a: a.state == "done")
+                pmap.ack_ids.filtered(lambda a: a.state == ACK_DONE)
             )
 
     @api.depends("ack_ids.state", "ack_ids.user_id")
@@ -86,9 +87,9 @@ class PharmacyProcessMap(models.Model):
     def _compute_is_acknowledged(self):
         for pmap in self:
             mine = pmap.sudo().ack_ids.filtered(lambda a: a.user_id == self.env.user)
-            pmap.is_acknowledged = any(ack.state == "done" for ack in mine)
+            pmap.is_acknowledged = any(ack.state == ACK_DONE for ack in mine)
             pmap.must_acknowledge = pmap.state == STATE_PUBLISHED and any(
-                ack.state == "pending" for ack in mine
+                ack.state == ACK_PENDING for ack in mine
             )
 
     @api.depends(
@@ -259,7 +260,7 @@ class PharmacyProcessMap(models.Model):
         ack = Ack.search([("map_id", "=", self.id), ("user_id", "=", self.env.uid)])
         if not ack:
             ack = Ack.create({"map_id": self.id, "user_id": self.env.uid})
-        ack.write({"state": "done", "date": fields.Datetime.now()})
+        ack.write({"state": ACK_DONE, "date": fields.Datetime.now()})
         self.sudo().activity_ids.filtered(
             lambda activity: activity.user_id == self.env.user
         ).action_feedback(feedback=self.env._("Read"))
@@ -338,23 +339,13 @@ class PharmacyProcessMap(models.Model):
                 for user, team in readers.items()
             ]
         )
-        activity_type = self.env.ref(
-            "pharmacy_lead_alignment.mail_activity_type_read_process_map"
-        )
-        model_id = self.env["ir.model"]._get_id(self._name)
-        self.env["mail.activity"].sudo().create(
-            [
-                {
-                    "res_model_id": model_id,
-                    "res_id": self.id,
-                    "activity_type_id": activity_type.id,
-                    "user_id": user.id,
-                    "automated": True,
-                    "summary": self.env._(
-                        "Read version %(version)s of the sales-process map",
-                        version=self.version,
-                    ),
-                }
-                for user in readers
-            ]
+        schedule_activities(
+            self.env.ref("pharmacy_lead_alignment.mail_activity_type_read_process_map"),
+            ((self, user) for user in readers),
+            summary=self.env._(
+                "Read version %(version)s of the sales-process map",
+                version=self.version,
+            ),
+            date_deadline=fields.Date.context_today(self),
+            notify=True,  # each reader is told the new version is out
         )

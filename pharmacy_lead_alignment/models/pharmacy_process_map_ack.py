@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models
 
+from ..tools import process_map
+
 
 class PharmacyProcessMapAck(models.Model):
     """Who confirmed having read which version of the map."""
@@ -18,8 +20,8 @@ class PharmacyProcessMapAck(models.Model):
     user_id = fields.Many2one("res.users", required=True, index=True)
     team_id = fields.Many2one("crm.team")
     state = fields.Selection(
-        [("pending", "Not Read Yet"), ("done", "Read")],
-        default="pending",
+        process_map.ACK_STATE_SELECTION,
+        default=process_map.ACK_PENDING,
         required=True,
     )
     date = fields.Datetime(string="Read On")

@@ -21,10 +21,10 @@ class PharmacyProcessStep(models.Model):
     lifecycle_state = fields.Selection(lifecycle.STATE_SELECTION, required=True)
     name = fields.Char(required=True, translate=True)
     owner_side = fields.Selection(
-        [("marketing", "Marketing"), ("sales", "Sales")],
+        lifecycle.SIDE_SELECTION,
         string="Owner",
         required=True,
-        default="marketing",
+        default=lifecycle.SIDE_MARKETING,
     )
     definition = fields.Text(translate=True)
     entry_criteria = fields.Text(translate=True)

@@ -8,13 +8,18 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from ..tools import feedback, lifecycle, scoring
+from ..tools.feedback import DEFAULT_PERIOD_DAYS, PERIOD_FROM_KEY, PERIOD_TO_KEY
+from ..tools.groups import GROUP_MANAGER
+from ..tools.scoring import (
+    CATEGORY_ENGAGEMENT,
+    CATEGORY_FIT,
+    TRIGGER_ACTIVITY,
+    TRIGGER_CUSTOM,
+)
 from .pharmacy_rpc_args import RpcArgs
 
-CATEGORY_FIT = "fit"
-CATEGORY_ENGAGEMENT = "engagement"
-TRIGGER_ACTIVITY = "activity_done"
-TRIGGER_EMAIL = "inbound_email"
-TRIGGER_CUSTOM = "custom"
+# The field lists below name fields of the ORM (of crm.lead and of the rule):
+# they stay beside the models they describe; the other constants are in tools/.
 
 #: Fields a fit rule may not read: they are the result of the scoring itself.
 SCORE_FIELDS = frozenset(
@@ -33,12 +38,8 @@ SCORE_FIELDS = frozenset(
 SCORE_PREFIXES = ("score_",)
 #: Rule fields whose change alters fit scores.
 FIT_FIELDS = ("domain", "points", "active", "company_id", "category")
-#: Context keys of the period the effectiveness figures cover (ISO dates).
-PERIOD_FROM_KEY = "pla_period_from"
-PERIOD_TO_KEY = "pla_period_to"
-#: Days covered when no period is chosen.
-DEFAULT_PERIOD_DAYS = 90
-GROUP_MANAGER = "pharmacy_lead_alignment.group_alignment_manager"
+#: Rule fields the cached fit rules hold (their order follows the sequence).
+CACHED_FIELDS = (*FIT_FIELDS, "sequence")
 
 
 class PharmacyScoringRule(models.Model):
@@ -64,7 +65,7 @@ class PharmacyScoringRule(models.Model):
         help="Leave empty for a rule that applies to every company.",
     )
     category = fields.Selection(
-        [(CATEGORY_FIT, "Fit"), (CATEGORY_ENGAGEMENT, "Engagement")],
+        scoring.CATEGORY_SELECTION,
         required=True,
         default=CATEGORY_FIT,
         help="Fit: who the lead is (segment, function, contact data).\n"
@@ -82,11 +83,7 @@ class PharmacyScoringRule(models.Model):
         help="Between -100 and 100. Negative points lower the score.",
     )
     trigger = fields.Selection(
-        [
-            (TRIGGER_ACTIVITY, "Activity Done"),
-            (TRIGGER_EMAIL, "Inbound E-mail"),
-            (TRIGGER_CUSTOM, "Signal from an Integration"),
-        ],
+        scoring.TRIGGER_SELECTION,
         help="What makes an engagement rule log an event on the lead.",
     )
     activity_type_id = fields.Many2one(
@@ -200,17 +197,37 @@ class PharmacyScoringRule(models.Model):
     # CRUD
     # ------------------------------------------------------------
 
+    # The cached fit rules are keyed on their companies' rules version: each
+    # change of a fit rule bumps it before (what is cached while the rule
+    # changes is never read under a version other workers see) and after
+    # (what is cached from now on holds the change).
+
     @api.model_create_multi
     def create(self, vals_list):
+        Company = self.env["res.company"]
+        if any(
+            vals.get("category", CATEGORY_FIT) == CATEGORY_FIT for vals in vals_list
+        ):
+            Company._pla_bump_rules_version()  # their companies are not known yet
         rules = super().create(vals_list)
+        fit = rules.filtered(lambda rule: rule.category == CATEGORY_FIT)
+        if fit:
+            Company._pla_bump_rules_version(fit._pla_version_scope())
         rules._pla_rescore_after_change()
         return rules
 
     def write(self, vals):
         touches_fit = any(fname in vals for fname in FIT_FIELDS)
         before = self.filtered(lambda r: r.category == CATEGORY_FIT)
+        version_scope = []
+        if any(fname in vals for fname in CACHED_FIELDS) and (
+            before or vals.get("category") == CATEGORY_FIT
+        ):
+            version_scope = self._pla_version_scope(vals)
+        Company = self.env["res.company"]
+        Company._pla_bump_rules_version(version_scope)
         result = super().write(vals)
-        self.env.registry.clear_cache()  # names, fit rules, signal types
+        Company._pla_bump_rules_version(version_scope)
         if touches_fit and not self.env.context.get("pla_defer_rescore"):
             (before | self)._pla_rescore_after_change()
         return result
@@ -218,8 +235,11 @@ class PharmacyScoringRule(models.Model):
     def unlink(self):
         fit_companies = self.filtered(lambda r: r.category == CATEGORY_FIT)
         scope = fit_companies._pla_company_scope()
+        version_scope = fit_companies._pla_version_scope() if fit_companies else []
+        Company = self.env["res.company"]
+        Company._pla_bump_rules_version(version_scope)
         result = super().unlink()
-        self.env.registry.clear_cache()  # fit rules are cached per company
+        Company._pla_bump_rules_version(version_scope)
         if fit_companies:
             self.env["crm.lead"]._pla_rescore_companies(scope)
         return result
@@ -281,17 +301,38 @@ class PharmacyScoringRule(models.Model):
             return self.env["res.company"].sudo().search([])
         return self.company_id
 
+    def _pla_version_scope(self, vals=None):
+        """Ids of the companies whose fit rules hold these rules, now and once
+        ``vals`` are written; ``None`` (every company) for a shared rule."""
+        company_ids = set()
+        for rule in self.sudo():
+            if not rule.company_id:
+                return None
+            company_ids.add(rule.company_id.id)
+        if vals and "company_id" in vals:
+            if not vals["company_id"]:
+                return None
+            company_ids.add(vals["company_id"])
+        return company_ids
+
     def _pla_rescore_after_change(self):
         fit = self.filtered(lambda rule: rule.category == CATEGORY_FIT)
-        self.env.registry.clear_cache()  # fit rules are cached per company
         if fit:
             self.env["crm.lead"]._pla_rescore_companies(fit._pla_company_scope())
 
     @api.model
-    @tools.ormcache("company_id")
     def _pla_fit_rules_data(self, company_id):
-        """``(rule_id, domain, points, name)`` of the company's active fit
-        rules, cached until a rule changes."""
+        """``(rule_id, domain, points)`` of the company's active fit rules
+        (its own and the shared ones), cached per version of its rules: the
+        version comes with the company record, most often already loaded."""
+        company = self.env["res.company"].sudo().browse(company_id)
+        return self._pla_fit_rules_cached(company_id, company.lead_rules_version)
+
+    @api.model
+    @tools.ormcache("company_id", "version")
+    def _pla_fit_rules_cached(self, company_id, version):
+        """:meth:`_pla_fit_rules_data` of a version of the company's rules,
+        which is only part of the cache key."""
         rules = (
             self.sudo()
             .with_context(active_test=True, lang="en_US")
@@ -323,18 +364,33 @@ class PharmacyScoringRule(models.Model):
         return fnames
 
     @api.model
-    @tools.ormcache("lang")
-    def _pla_rule_names(self, lang):
-        """Names of all rules in ``lang``, cached until a rule changes."""
-        rules = self.sudo().with_context(active_test=False, lang=lang).search([])
+    def _pla_rule_names(self, rule_ids, lang):
+        """``{rule id: name in lang}`` of these rules, archived ones too: one
+        query per batch of leads, nothing cached, so a renamed rule (or a
+        new translation) shows at once."""
+        if not rule_ids:
+            return {}
+        rules = (
+            self.sudo()
+            .with_context(active_test=False, lang=lang)
+            .search_fetch([("id", "in", list(rule_ids))], ["name"])
+        )
         return {rule.id: rule.name for rule in rules}
 
     @api.model
-    @tools.ormcache()
     def _pla_activity_signal_types(self):
-        """Activity types that an active engagement rule listens to."""
-        rules = self.sudo().search(
-            [("category", "=", CATEGORY_ENGAGEMENT), ("trigger", "=", TRIGGER_ACTIVITY)]
+        """Activity types that an active engagement rule listens to: one
+        small query per batch of activities done, nothing cached."""
+        rules = (
+            self.sudo()
+            .with_context(active_test=True)
+            .search_fetch(
+                [
+                    ("category", "=", CATEGORY_ENGAGEMENT),
+                    ("trigger", "=", TRIGGER_ACTIVITY),
+                ],
+                ["activity_type_id"],
+            )
         )
         return frozenset(rules.activity_type_id.ids)
 

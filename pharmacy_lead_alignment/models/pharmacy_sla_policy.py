@@ -2,7 +2,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..tools import scoring, sla
+from ..tools import lifecycle, scoring, sla
 
 
 class PharmacySlaPolicy(models.Model):
@@ -29,7 +29,7 @@ class PharmacySlaPolicy(models.Model):
         "team_id",
         string="Sales Teams",
         check_company=True,
-        domain="[('alignment_role', '=', 'sales')]",
+        domain=f"[('alignment_role', '=', {lifecycle.ROLE_SALES!r})]",
     )
     min_grade = fields.Selection(
         scoring.GRADE_SELECTION,

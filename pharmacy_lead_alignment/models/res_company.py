@@ -1,10 +1,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import api, fields, models, tools
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 from ..tools import feedback, lifecycle, scoring
 
-#: Company settings of the qualification scoring (re-score on change).
+#: Company settings of the qualification scoring (re-score on change). A list
+#: of this model's ORM fields, so it lives here, not in tools/ (the scoring
+#: settings wizard imports it).
 SCORING_FIELDS = (
     "lead_mql_threshold",
     "lead_mql_min_grade",
@@ -13,6 +16,9 @@ SCORING_FIELDS = (
     "lead_grade_c_threshold",
     "lead_engagement_half_life",
 )
+#: Where the versions of the scoring rules are drawn from: a value is never
+#: drawn twice, not even when the transaction that drew it rolls back.
+RULES_VERSION_SEQUENCE = "pharmacy_lead_alignment_rules_version_seq"
 
 
 class ResCompany(models.Model):
@@ -21,7 +27,7 @@ class ResCompany(models.Model):
     lead_desk_team_id = fields.Many2one(
         "crm.team",
         string="Lead Desk",
-        domain="[('alignment_role', '=', 'marketing'), "
+        domain=f"[('alignment_role', '=', {lifecycle.ROLE_MARKETING!r}), "
         "('company_id', 'in', [id, False])]",
         help="Every new lead of this company that arrives without a sales team "
         "lands in this marketing team, in the Inquiry state.",
@@ -73,6 +79,12 @@ class ResCompany(models.Model):
         string="Hot from",
         default=40,
         help="Leads with at least this score show as hot.",
+    )
+    lead_rules_version = fields.Integer(
+        readonly=True,
+        copy=False,
+        help="Changes whenever a scoring rule of the company (or a shared one) "
+        "changes: the key of the cached fit rules.",
     )
 
     feedback_min_sample = fields.Integer(
@@ -197,17 +209,53 @@ class ResCompany(models.Model):
                 }
                 raise ValidationError(messages[error.code]) from error
 
+    def init(self):
+        result = super().init()
+        self.env.cr.execute(
+            SQL(
+                "CREATE SEQUENCE IF NOT EXISTS %s",
+                SQL.identifier(RULES_VERSION_SEQUENCE),
+            )
+        )
+        return result
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        # Every company moves on, the new ones included: a shared rule changed
+        # by a transaction that cannot see the new company yet updates these
+        # same rows, so one of the two transactions is retried.
+        self._pla_bump_rules_version()
+        return companies
+
     @api.model
-    @tools.ormcache("company_id")
-    def _pla_temperature_thresholds(self, company_id):
-        """``(warm, hot)`` of a company, cached: read on every kanban card."""
-        company = self.sudo().browse(company_id)
-        return company.lead_warm_threshold, company.lead_hot_threshold
+    def _pla_bump_rules_version(self, company_ids=None):
+        """Give the companies (by default every one, archived too) a new
+        version of their scoring rules, which keys the cached fit rules
+        (``pharmacy.scoring.rule._pla_fit_rules_data``).
+
+        The version is a column: another worker reads it with the rules, in
+        the same snapshot, so it sees the new version exactly when it sees
+        the changed rules, and misses the cache then. Drawn from a sequence,
+        a version is never given twice: what a rolled back transaction
+        cached under its versions is never read again.
+        """
+        if company_ids is not None and not company_ids:
+            return
+        self.flush_model(["lead_rules_version"])
+        self.env.cr.execute(
+            SQL(
+                "UPDATE res_company SET lead_rules_version = nextval(%s)%s",
+                RULES_VERSION_SEQUENCE,
+                SQL("")
+                if company_ids is None
+                else SQL(" WHERE id IN %s", tuple(company_ids)),
+            )
+        )
+        self.invalidate_model(["lead_rules_version"], flush=False)
 
     def write(self, vals):
         result = super().write(vals)
-        if {"lead_warm_threshold", "lead_hot_threshold"}.intersection(vals):
-            self.env.registry.clear_cache()  # _pla_temperature_thresholds
         if any(fname in vals for fname in SCORING_FIELDS):
             self.env["crm.lead"]._pla_rescore_companies(self)
         return result

@@ -3,6 +3,8 @@ from odoo import api, fields, models
 
 #: Our fields that Odoo's predictive lead scoring may learn from.
 PLS_FIELDS = ("lead_grade", "pharmacy_segment")
+#: Where Odoo's CRM keeps the fields its predictive lead scoring learns from.
+PLS_FIELDS_PARAM = "crm.pls_fields"
 
 
 class ResConfigSettings(models.TransientModel):
@@ -44,7 +46,7 @@ class ResConfigSettings(models.TransientModel):
 
     @api.model
     def _pla_pls_fields(self):
-        param = self.env["ir.config_parameter"].sudo().get_param("crm.pls_fields")
+        param = self.env["ir.config_parameter"].sudo().get_param(PLS_FIELDS_PARAM)
         return [name for name in (param or "").split(",") if name]
 
     @api.model
@@ -69,6 +71,6 @@ class ResConfigSettings(models.TransientModel):
         else:
             names = [name for name in names if name not in PLS_FIELDS]
         self.env["ir.config_parameter"].sudo().set_param(
-            "crm.pls_fields", ",".join(names)
+            PLS_FIELDS_PARAM, ",".join(names)
         )
         return result

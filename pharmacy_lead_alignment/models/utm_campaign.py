@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models
 
+from ..tools.groups import GROUP_MANAGER
+
 
 class UtmCampaign(models.Model):
     _name = "utm.campaign"
@@ -11,5 +13,5 @@ class UtmCampaign(models.Model):
         "pharmacy.marketing.cost",
         "campaign_id",
         string="Cost Lines",
-        groups="pharmacy_lead_alignment.group_alignment_manager",
+        groups=GROUP_MANAGER,
     )

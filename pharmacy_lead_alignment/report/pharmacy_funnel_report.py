@@ -3,6 +3,7 @@ from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
 from ..tools import funnel, lifecycle
+from ..tools.groups import GROUP_MANAGER
 
 
 def _rank_sql(column):
@@ -49,7 +50,7 @@ class PharmacyFunnelReport(models.Model):
     revenue = fields.Float(
         string="Won Revenue",
         readonly=True,
-        groups="pharmacy_lead_alignment.group_alignment_manager",
+        groups=GROUP_MANAGER,
     )
 
     @api.model
@@ -137,10 +138,7 @@ class PharmacyRoiReport(models.Model):
     _auto = False
     _order = "revenue desc"
 
-    dimension = fields.Selection(
-        [("campaign", "Campaign"), ("source", "Source"), ("medium", "Medium")],
-        readonly=True,
-    )
+    dimension = fields.Selection(funnel.DIMENSION_SELECTION, readonly=True)
     campaign_id = fields.Many2one("utm.campaign", readonly=True)
     source_id = fields.Many2one("utm.source", readonly=True)
     medium_id = fields.Many2one("utm.medium", readonly=True)
@@ -168,8 +166,8 @@ class PharmacyRoiReport(models.Model):
                 CREATE OR REPLACE VIEW %(table)s AS (
                 WITH figures AS (%(figures)s),
                 costs AS (
-                    SELECT CASE WHEN campaign_id IS NOT NULL THEN 'campaign'
-                                ELSE 'source' END AS dimension,
+                    SELECT CASE WHEN campaign_id IS NOT NULL THEN %(campaign)s
+                                ELSE %(source)s END AS dimension,
                            COALESCE(campaign_id, source_id) AS key_id,
                            company_id, sum(amount) AS cost
                       FROM pharmacy_marketing_cost
@@ -191,10 +189,12 @@ class PharmacyRoiReport(models.Model):
                        AND c.company_id = f.company_id
                 )
                 SELECT row_number() OVER () AS id, dimension,
-                       CASE WHEN dimension = 'campaign' THEN key_id END
+                       CASE WHEN dimension = %(campaign)s THEN key_id END
                            AS campaign_id,
-                       CASE WHEN dimension = 'source' THEN key_id END AS source_id,
-                       CASE WHEN dimension = 'medium' THEN key_id END AS medium_id,
+                       CASE WHEN dimension = %(source)s THEN key_id END
+                           AS source_id,
+                       CASE WHEN dimension = %(medium)s THEN key_id END
+                           AS medium_id,
                        company_id, lead_count, mql_count, accepted_count,
                        won_count, revenue, cost,
                        CASE WHEN mql_count > 0 THEN cost / mql_count END
@@ -207,6 +207,9 @@ class PharmacyRoiReport(models.Model):
                 )
                 """,
                 table=SQL.identifier(self._table),
+                campaign=funnel.DIMENSION_CAMPAIGN,
+                source=funnel.DIMENSION_SOURCE,
+                medium=funnel.DIMENSION_MEDIUM,
                 figures=SQL(" UNION ALL ").join(
                     SQL(
                         """
@@ -223,7 +226,7 @@ class PharmacyRoiReport(models.Model):
                         dimension=dimension,
                         key=SQL.identifier(f"{dimension}_id"),
                     )
-                    for dimension in ("campaign", "source", "medium")
+                    for dimension in funnel.DIMENSIONS
                 ),
             )
         )

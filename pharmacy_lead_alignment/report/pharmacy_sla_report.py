@@ -2,7 +2,7 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
-from ..tools import sla
+from ..tools import feedback, lifecycle, sla
 
 
 class PharmacySlaReport(models.Model):
@@ -15,9 +15,8 @@ class PharmacySlaReport(models.Model):
     _auto = False
     _order = "month desc, team_id"
 
-    side = fields.Selection(
-        [("sales", "Sales"), ("marketing", "Marketing")], readonly=True
-    )
+    # sales first: the ledger opens on sales' clocks
+    side = fields.Selection(lifecycle.SIDE_SELECTION[::-1], readonly=True)
     month = fields.Date(readonly=True)
     team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
     policy_id = fields.Many2one("pharmacy.sla.policy", readonly=True)
@@ -58,13 +57,13 @@ class PharmacySlaReport(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-            CREATE OR REPLACE VIEW %s AS (
+            CREATE OR REPLACE VIEW %(table)s AS (
             WITH sales AS (
                 SELECT clock.team_id, clock.policy_id, clock.kind, clock.company_id,
                        date_trunc('month', clock.start)::date AS month,
                        count(*) AS clock_count,
-                       count(*) FILTER (WHERE clock.state = 'met') AS met_count,
-                       count(*) FILTER (WHERE clock.state = 'breached')
+                       count(*) FILTER (WHERE clock.state = %(met)s) AS met_count,
+                       count(*) FILTER (WHERE clock.state = %(breached)s)
                            AS breached_count,
                        percentile_cont(0.5) WITHIN GROUP (ORDER BY clock.hours_taken)
                            FILTER (WHERE clock.reached_date IS NOT NULL)
@@ -72,22 +71,22 @@ class PharmacySlaReport(models.Model):
                        percentile_cont(0.9) WITHIN GROUP (ORDER BY clock.hours_taken)
                            FILTER (WHERE clock.reached_date IS NOT NULL) AS p90_hours
                   FROM pharmacy_lead_sla clock
-                 WHERE clock.state != 'closed'
+                 WHERE clock.state != %(closed)s
                  GROUP BY 1, 2, 3, 4, 5
             ),
             marketing AS (
                 SELECT event.team_id, event.company_id,
                        date_trunc('month', event.date)::date AS month,
-                       count(*) FILTER (WHERE event.to_state = 'handed_off')
+                       count(*) FILTER (WHERE event.to_state = %(handed_off)s)
                            AS handed_off_count,
-                       count(*) FILTER (WHERE event.from_state = 'handed_off'
-                                          AND event.to_state = 'accepted')
+                       count(*) FILTER (WHERE event.from_state = %(handed_off)s
+                                          AND event.to_state = %(accepted)s)
                            AS accepted_count
                   FROM pharmacy_lead_event event
                  WHERE event.from_state IS DISTINCT FROM event.to_state
-                   AND (event.to_state = 'handed_off'
-                        OR (event.from_state = 'handed_off'
-                            AND event.to_state = 'accepted'))
+                   AND (event.to_state = %(handed_off)s
+                        OR (event.from_state = %(handed_off)s
+                            AND event.to_state = %(accepted)s))
                  GROUP BY 1, 2, 3
             ),
             rejected AS (
@@ -97,13 +96,13 @@ class PharmacySlaReport(models.Model):
                   JOIN LATERAL (
                         SELECT handed.team_id FROM pharmacy_lead_event handed
                          WHERE handed.lead_id = event.lead_id
-                           AND handed.to_state = 'handed_off'
-                           AND handed.from_state IS DISTINCT FROM 'handed_off'
+                           AND handed.to_state = %(handed_off)s
+                           AND handed.from_state IS DISTINCT FROM %(handed_off)s
                            AND handed.id < event.id
                          ORDER BY handed.id DESC LIMIT 1
                   ) prev ON TRUE
-                 WHERE event.from_state = 'handed_off'
-                   AND event.to_state IN ('nurturing', 'inquiry', 'disqualified')
+                 WHERE event.from_state = %(handed_off)s
+                   AND event.to_state IN %(rejected_to)s
                  GROUP BY 1, 2
             ),
             flags AS (
@@ -111,7 +110,8 @@ class PharmacySlaReport(models.Model):
                        date_trunc('month', flag.date)::date AS month,
                        count(*) AS mishandled_count
                   FROM pharmacy_lead_feedback flag
-                 WHERE flag.direction = 'marketing' AND flag.verdict = 'flag'
+                 WHERE flag.direction = %(flag_direction)s
+                   AND flag.verdict = %(flag)s
                  GROUP BY 1, 2, 3
             ),
             volume_policy AS (
@@ -121,11 +121,11 @@ class PharmacySlaReport(models.Model):
                   FROM pharmacy_sla_policy policy
                   JOIN pharmacy_sla_policy_crm_team_rel rel
                     ON rel.policy_id = policy.id
-                 WHERE policy.kind = 'marketing_volume' AND policy.active
+                 WHERE policy.kind = %(volume)s AND policy.active
                  ORDER BY rel.team_id, policy.sequence, policy.id
             )
             SELECT row_number() OVER () AS id, * FROM (
-                SELECT 'sales' AS side, month, team_id, policy_id, kind,
+                SELECT %(sales)s AS side, month, team_id, policy_id, kind,
                        company_id, clock_count, met_count, breached_count,
                        CASE WHEN clock_count > 0
                             THEN 100.0 * met_count / clock_count END AS met_rate,
@@ -137,8 +137,8 @@ class PharmacySlaReport(models.Model):
                        NULL::int AS mishandled_count
                   FROM sales
                 UNION ALL
-                SELECT 'marketing', m.month, m.team_id, vp.policy_id,
-                       'marketing_volume', m.company_id, NULL, NULL, NULL, NULL,
+                SELECT %(marketing)s, m.month, m.team_id, vp.policy_id,
+                       %(volume)s, m.company_id, NULL, NULL, NULL, NULL,
                        NULL, NULL, m.handed_off_count, m.accepted_count,
                        COALESCE(r.rejected_count, 0),
                        CASE WHEN m.handed_off_count > 0
@@ -153,13 +153,24 @@ class PharmacySlaReport(models.Model):
                   LEFT JOIN volume_policy vp ON vp.team_id = m.team_id
                  WHERE m.handed_off_count > 0
                 UNION ALL
-                SELECT 'sales', month, team_id, NULL, NULL, company_id, NULL, NULL,
+                SELECT %(sales)s, month, team_id, NULL, NULL, company_id, NULL, NULL,
                        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
                        NULL, mishandled_count
                   FROM flags
             ) AS ledger
             )
             """,
-                SQL.identifier(self._table),
+                table=SQL.identifier(self._table),
+                met=sla.MET,
+                breached=sla.BREACHED,
+                closed=sla.CLOSED,
+                volume=sla.KIND_VOLUME,
+                handed_off=lifecycle.HANDED_OFF,
+                accepted=lifecycle.ACCEPTED,
+                rejected_to=tuple(lifecycle.REJECTED_TO),
+                flag_direction=feedback.DIRECTION_MARKETING,
+                flag=feedback.VERDICT_FLAG,
+                sales=lifecycle.SIDE_SALES,
+                marketing=lifecycle.SIDE_MARKETING,
             )
         )

@@ -13,3 +13,5 @@ from . import test_merge
 from . import test_rpc_args
 from . import test_access_matrix
 from . import test_confidentiality
+from . import test_activities
+from . import test_write_paths

@@ -5,8 +5,7 @@ from odoo.tests import TransactionCase
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
-GROUP_DESK = "pharmacy_lead_alignment.group_alignment_desk"
-GROUP_MANAGER = "pharmacy_lead_alignment.group_alignment_manager"
+from ..tools.groups import GROUP_DESK, GROUP_MANAGER
 
 
 class PharmacyLeadCommon(TransactionCase):

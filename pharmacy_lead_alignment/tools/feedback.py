@@ -34,6 +34,9 @@ inf
 import math
 from typing import NamedTuple
 
+from .funnel import rate
+from .scoring import POINTS_MAX, POINTS_MIN
+
 # ---------------------------------------------------------------------------
 # Selection keys (defined once, reused by every model and view)
 # ---------------------------------------------------------------------------
@@ -84,8 +87,11 @@ DEFAULT_MAX_STEP = 10
 #: Points per doubling (or halving) of the lift, before the cap.
 LIFT_SCALE = 20
 
-POINTS_MIN = -100
-POINTS_MAX = 100
+#: Context keys of the period the effectiveness figures cover (ISO dates).
+PERIOD_FROM_KEY = "pla_period_from"
+PERIOD_TO_KEY = "pla_period_to"
+#: Days covered when no period is chosen.
+DEFAULT_PERIOD_DAYS = 90
 
 
 class FeedbackError(Exception):
@@ -170,17 +176,6 @@ class Effectiveness(NamedTuple):
     has_verdict: bool
 
 
-def _percent(part, whole):
-    """``part`` of ``whole`` in percent, one decimal; ``None`` if empty.
-
-    >>> _percent(1, 3), _percent(0, 0)
-    (33.3, None)
-    """
-    if not whole:
-        return None
-    return round(100.0 * part / whole, 1)
-
-
 def _lift(accepted, matched, others_accepted, others):
     """Accept rate of the matched leads over that of the others.
 
@@ -256,10 +251,10 @@ def rule_effectiveness(reviews, rule_ids, min_sample=DEFAULT_MIN_SAMPLE):
             won=won,
             rated=rated,
             rating_avg=round(rating_sum / rated, 2) if rated else None,
-            accept_rate=_percent(accepted, matched),
-            won_rate=_percent(won, matched),
+            accept_rate=rate(accepted, matched),
+            won_rate=rate(won, matched),
             others=others,
-            others_accept_rate=_percent(others_accepted, others),
+            others_accept_rate=rate(others_accepted, others),
             lift=lift,
             has_verdict=(
                 matched >= min_sample and others >= min_sample and lift is not None

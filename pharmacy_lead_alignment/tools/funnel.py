@@ -1,9 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Funnel, velocity and return-on-investment arithmetic, with no ORM.
 
-**Funnel.** A lead *reached* a stage when it ever entered that stage or a later
-one of the waterfall (a lead won straight from *Accepted* reached
-*Opportunity* too), so each stage counts at most the leads of the one before::
+**Funnel.** A lead *reached* a stage when it entered the flow at that stage or
+an earlier one and ever entered that stage or a later one of the waterfall (a
+lead won straight from *Accepted* reached *Opportunity* too; a lead sales
+created as *Accepted* never reached *MQL*); the SQL view
+``pharmacy.funnel.report`` applies this rule with :data:`RANKS`, and the
+dashboard computes the rates with :func:`funnel` from the sums it returns::
 
     inquiry → mql → handed_off → accepted → opportunity → won
 
@@ -26,19 +29,35 @@ each ``None`` when its divisor is 0.
 (250.0, 250.0, None)
 """
 
-#: The stages of the funnel, in order (lifecycle state keys).
-STAGES = ("inquiry", "mql", "handed_off", "accepted", "opportunity", "won")
+from . import lifecycle
 
-#: The level of each lifecycle state in the funnel; exits have none.
+#: The stages of the funnel, in order (lifecycle state keys).
+STAGES = (
+    lifecycle.INQUIRY,
+    lifecycle.MQL,
+    lifecycle.HANDED_OFF,
+    lifecycle.ACCEPTED,
+    lifecycle.OPPORTUNITY,
+    lifecycle.WON,
+)
+
+#: The level of each lifecycle state in the funnel (its stage's index in
+#: :data:`STAGES`; *Nurturing* is at *Inquiry*'s level); exits have none.
 RANKS = {
-    "inquiry": 0,
-    "nurturing": 0,
-    "mql": 1,
-    "handed_off": 2,
-    "accepted": 3,
-    "opportunity": 4,
-    "won": 5,
+    **{stage: level for level, stage in enumerate(STAGES)},
+    lifecycle.NURTURING: STAGES.index(lifecycle.INQUIRY),
 }
+
+#: What a line of the ROI report sums over: a campaign, a source or a medium.
+DIMENSION_CAMPAIGN = "campaign"
+DIMENSION_SOURCE = "source"
+DIMENSION_MEDIUM = "medium"
+DIMENSION_SELECTION = [
+    (DIMENSION_CAMPAIGN, "Campaign"),
+    (DIMENSION_SOURCE, "Source"),
+    (DIMENSION_MEDIUM, "Medium"),
+]
+DIMENSIONS = tuple(key for key, _label in DIMENSION_SELECTION)
 
 
 def rank(state):
@@ -80,24 +99,6 @@ def funnel(reached):
         )
         previous = count
     return result
-
-
-def reached_counts(max_ranks):
-    """Leads that reached each stage, from each lead's highest rank.
-
-    :param max_ranks: the highest :func:`rank` each lead ever had (``None``
-        for a lead that never entered the funnel)
-
-    >>> reached_counts([0, 1, 5, None])["mql"]
-    2
-    """
-    counts = dict.fromkeys(STAGES, 0)
-    for top in max_ranks:
-        if top is None:
-            continue
-        for key in STAGES[: top + 1]:
-            counts[key] += 1
-    return counts
 
 
 def cost_per(cost, count):

@@ -61,6 +61,32 @@ ORIGIN_SELECTION = [
     (ORIGIN_SALES, "Sales"),
 ]
 
+#: The two sides of the alignment: who owns a step of the process map, whose
+#: commitment a line of the SLA ledger measures.
+SIDE_MARKETING = "marketing"
+SIDE_SALES = "sales"
+SIDE_SELECTION = [
+    (SIDE_MARKETING, "Marketing"),
+    (SIDE_SALES, "Sales"),
+]
+
+SEGMENT_CLINIC = "clinic"
+SEGMENT_DOCTOR = "doctor"
+SEGMENT_CORPORATE = "corporate"
+SEGMENT_FRANCHISE = "franchise"
+SEGMENT_CARE_HOME = "care_home"
+SEGMENT_PATIENT = "patient"
+SEGMENT_OTHER = "other"
+SEGMENT_SELECTION = [
+    (SEGMENT_CLINIC, "Clinic"),
+    (SEGMENT_DOCTOR, "Doctor"),
+    (SEGMENT_CORPORATE, "Corporate Client"),
+    (SEGMENT_FRANCHISE, "Franchise"),
+    (SEGMENT_CARE_HOME, "Care Home"),
+    (SEGMENT_PATIENT, "Patient"),
+    (SEGMENT_OTHER, "Other"),
+]
+
 # ---------------------------------------------------------------------------
 # The one table of allowed transitions
 # ---------------------------------------------------------------------------
@@ -85,8 +111,9 @@ REJECTED_TO = (NURTURING, INQUIRY, DISQUALIFIED)
 #: Transitions that only an Alignment Manager may force, with a written reason.
 OVERRIDES = frozenset({(INQUIRY, HANDED_OFF), (NURTURING, HANDED_OFF)})
 
-#: States a user may set by hand on a desk lead to qualify it.
-MANUAL_QUALIFY_FROM = (INQUIRY, NURTURING)
+#: States a desk lead is qualified from: by hand (the desk's Qualify button)
+#: or on its own, when its score reaches the threshold (tools.scoring.mql_move).
+QUALIFY_FROM = (INQUIRY, NURTURING)
 
 
 def with_desk(state, team_role):
@@ -310,10 +337,31 @@ NURTURE_STATE_SELECTION = [
     (NURTURE_DROPPED, "Dropped"),
 ]
 
-TEMPERATURE_SELECTION = [("cold", "Cold"), ("warm", "Warm"), ("hot", "Hot")]
+#: What came of one nurture step on one lead.
+RUN_DONE = "done"
+RUN_SKIPPED = "skipped"
+RUN_FAILED = "failed"
+RUN_RESULT_SELECTION = [
+    (RUN_DONE, "Done"),
+    (RUN_SKIPPED, "Skipped"),
+    (RUN_FAILED, "Failed"),
+]
+
+#: What a lead's consent covers: e-mail steps need a valid marketing consent.
+CONSENT_PROCESSING = "processing"
+CONSENT_MARKETING = "marketing"
+CONSENT_KIND_SELECTION = [
+    (CONSENT_PROCESSING, "Personal Data Processing"),
+    (CONSENT_MARKETING, "Marketing Communication"),
+]
+
+COLD = "cold"
+WARM = "warm"
+HOT = "hot"
+TEMPERATURE_SELECTION = [(COLD, "Cold"), (WARM, "Warm"), (HOT, "Hot")]
 
 #: Segments that may receive prescription-only content.
-PRESCRIPTION_SEGMENTS = ("doctor", "clinic", "care_home")
+PRESCRIPTION_SEGMENTS = (SEGMENT_DOCTOR, SEGMENT_CLINIC, SEGMENT_CARE_HOME)
 
 
 def temperature(score, warm, hot):
@@ -323,10 +371,10 @@ def temperature(score, warm, hot):
     ['cold', 'cold', 'warm', 'warm', 'hot', 'hot']
     """
     if score >= hot:
-        return "hot"
+        return HOT
     if score >= warm:
-        return "warm"
-    return "cold"
+        return WARM
+    return COLD
 
 
 def step_skip_reason(

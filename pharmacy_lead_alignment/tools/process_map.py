@@ -18,12 +18,33 @@ of the state it times (and no step names an archived policy):
 [('policy_missing', 8)]
 """
 
+from . import lifecycle, sla
+
 #: The states at which a policy of each kind applies.
 POLICY_STATES = {
-    "sales_response": ("handed_off",),
-    "sales_contact": ("accepted",),
-    "marketing_volume": ("mql", "handed_off"),
+    sla.KIND_RESPONSE: (lifecycle.HANDED_OFF,),
+    sla.KIND_CONTACT: (lifecycle.ACCEPTED,),
+    sla.KIND_VOLUME: (lifecycle.MQL, lifecycle.HANDED_OFF),
 }
+
+#: A map is written as a draft, then published; publishing the next version
+#: archives it.
+STATE_DRAFT = "draft"
+STATE_PUBLISHED = "published"
+STATE_ARCHIVED = "archived"
+STATE_SELECTION = [
+    (STATE_DRAFT, "Draft"),
+    (STATE_PUBLISHED, "Published"),
+    (STATE_ARCHIVED, "Archived"),
+]
+
+#: Whether a user confirmed having read the published map.
+ACK_PENDING = "pending"
+ACK_DONE = "done"
+ACK_STATE_SELECTION = [
+    (ACK_PENDING, "Not Read Yet"),
+    (ACK_DONE, "Read"),
+]
 
 
 def consistency_issues(steps, states, policies):

@@ -123,15 +123,6 @@ def record_id(value, *, name="id", required=True):
     return value
 
 
-def optional_id(value, *, name="id"):
-    """:func:`record_id` where ``None`` and ``False`` mean none (``False``).
-
-    >>> optional_id(None), optional_id(3)
-    (False, 3)
-    """
-    return record_id(value, name=name, required=False)
-
-
 # ---------------------------------------------------------------------------
 # Dates
 # ---------------------------------------------------------------------------

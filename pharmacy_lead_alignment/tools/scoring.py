@@ -25,6 +25,8 @@ that the MQL threshold applies to.
 
 import math
 
+from . import lifecycle
+
 GRADE_A = "a"
 GRADE_B = "b"
 GRADE_C = "c"
@@ -38,14 +40,19 @@ GRADE_SELECTION = [
 #: Best first: a grade qualifies when it is at least the lowest allowed one.
 GRADE_ORDER = (GRADE_A, GRADE_B, GRADE_C, GRADE_D)
 
-SEGMENT_SELECTION = [
-    ("clinic", "Clinic"),
-    ("doctor", "Doctor"),
-    ("corporate", "Corporate Client"),
-    ("franchise", "Franchise"),
-    ("care_home", "Care Home"),
-    ("patient", "Patient"),
-    ("other", "Other"),
+#: Fit rules: who the lead is; engagement rules: what the lead did.
+CATEGORY_FIT = "fit"
+CATEGORY_ENGAGEMENT = "engagement"
+CATEGORY_SELECTION = [(CATEGORY_FIT, "Fit"), (CATEGORY_ENGAGEMENT, "Engagement")]
+
+#: What makes an engagement rule log an event on a lead.
+TRIGGER_ACTIVITY = "activity_done"
+TRIGGER_EMAIL = "inbound_email"
+TRIGGER_CUSTOM = "custom"
+TRIGGER_SELECTION = [
+    (TRIGGER_ACTIVITY, "Activity Done"),
+    (TRIGGER_EMAIL, "Inbound E-mail"),
+    (TRIGGER_CUSTOM, "Signal from an Integration"),
 ]
 
 POINTS_MIN = -100
@@ -150,13 +157,13 @@ def mql_move(state, score, lead_grade, threshold, min_grade, previous_score=None
     >>> mql_move("handed_off", 10, "d", 50, "c") is None
     True
     """
-    if state in ("inquiry", "nurturing"):
+    if state in lifecycle.QUALIFY_FROM:
         if score >= threshold and grade_allowed(lead_grade, min_grade):
-            return "mql"
+            return lifecycle.MQL
         return None
     fell = previous_score is None or previous_score >= threshold
-    if state == "mql" and score < threshold and fell:
-        return "nurturing"
+    if state == lifecycle.MQL and score < threshold and fell:
+        return lifecycle.NURTURING
     return None
 
 

@@ -6,9 +6,12 @@ here is which policy applies, what colour a clock shows and when a breached
 clock escalates to the next level.
 
 >>> from datetime import datetime as dt
->>> colour(dt(2026, 1, 5, 9), dt(2026, 1, 5, 17), dt(2026, 1, 5, 15, 30))
+>>> start, deadline = dt(2026, 1, 5, 9), dt(2026, 1, 5, 17)
+>>> colour(deadline, risk_date(start, deadline), dt(2026, 1, 5, 15, 30))
 'amber'
 """
+
+from . import scoring
 
 KIND_RESPONSE = "sales_response"
 KIND_CONTACT = "sales_contact"
@@ -30,11 +33,18 @@ CLOCK_STATE_SELECTION = [
     (BREACHED, "Breached"),
     (CLOSED, "Closed"),
 ]
+#: A clock still waiting for its condition: what a lead shows of its clocks.
+OPEN_STATES = (RUNNING, BREACHED)
+LEAD_STATE_SELECTION = [
+    (key, label) for key, label in CLOCK_STATE_SELECTION if key in OPEN_STATES
+]
+
+GREEN = "green"
+AMBER = "amber"
+RED = "red"
 
 #: Escalation levels: 1 team leader, 2 sales manager, 3 head of the pharmacy.
 MAX_LEVEL = 3
-
-GRADES = ("a", "b", "c", "d")
 
 
 def pick_policy(policies, team_id, grade):
@@ -60,7 +70,7 @@ def pick_policy(policies, team_id, grade):
             continue
         min_grade = policy["min_grade"]
         if min_grade:
-            if not grade or GRADES.index(grade) > GRADES.index(min_grade):
+            if not grade or not scoring.grade_allowed(grade, min_grade):
                 continue
         candidates.append(policy)
     if not candidates:
@@ -83,27 +93,42 @@ def reached_state(deadline, reached):
     return MET if reached <= deadline else BREACHED
 
 
-def colour(start, deadline, now, state=RUNNING):
-    """How the kanban shows a clock: ``green``, ``amber`` in its last
-    quarter, ``red`` when breached; ``None`` when it is over.
+def risk_date(start, deadline):
+    """When a clock started at ``start`` enters the last quarter of its time
+    (and turns amber); the lead stores it to filter the leads at risk.
 
     >>> from datetime import datetime as dt
-    >>> colour(dt(2026, 1, 5, 9), dt(2026, 1, 5, 17), dt(2026, 1, 5, 10))
+    >>> risk_date(dt(2026, 1, 5, 9), dt(2026, 1, 5, 17))
+    datetime.datetime(2026, 1, 5, 15, 0)
+    """
+    return start + (deadline - start) * 3 / 4
+
+
+def colour(deadline, risk, now, state=RUNNING):
+    """How the kanban shows a clock: ``green``, ``amber`` in its last
+    quarter (from ``risk``, see :func:`risk_date`, or at once for a clock
+    without time), ``red`` when breached; ``None`` when it is over (or for a
+    lead without an open clock: ``state`` empty).
+
+    >>> from datetime import datetime as dt
+    >>> start, deadline = dt(2026, 1, 5, 9), dt(2026, 1, 5, 17)
+    >>> risk = risk_date(start, deadline)
+    >>> colour(deadline, risk, dt(2026, 1, 5, 10))
     'green'
-    >>> colour(dt(2026, 1, 5, 9), dt(2026, 1, 5, 17), dt(2026, 1, 5, 17, 1))
+    >>> colour(deadline, risk, dt(2026, 1, 5, 17, 1))
     'red'
+    >>> colour(None, None, dt(2026, 1, 5, 10), state=None) is None
+    True
     """
     if state == BREACHED:
-        return "red"
+        return RED
     if state != RUNNING:
         return None
     if now > deadline:
-        return "red"
-    total = (deadline - start).total_seconds()
-    left = (deadline - now).total_seconds()
-    if total <= 0 or left <= total / 4:
-        return "amber"
-    return "green"
+        return RED
+    if now >= risk or risk >= deadline:
+        return AMBER
+    return GREEN
 
 
 def escalation_due(level, breached_at, now, delay_hours):

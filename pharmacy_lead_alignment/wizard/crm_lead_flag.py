@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models
 
+from ..tools import feedback
+
 
 class CrmLeadFlag(models.TransientModel):
     """The desk flags leads that sales accepted and then mishandled."""
@@ -12,7 +14,7 @@ class CrmLeadFlag(models.TransientModel):
     reason_id = fields.Many2one(
         "pharmacy.feedback.reason",
         required=True,
-        domain="[('direction', '=', 'marketing'), "
+        domain=f"[('direction', '=', {feedback.DIRECTION_MARKETING!r}), "
         "('company_id', 'in', [company_id, False])]",
     )
     comment = fields.Text()

@@ -15,7 +15,7 @@ class CrmLeadHandoff(models.TransientModel):
         "crm.team",
         string="Sales Team",
         required=True,
-        domain="[('alignment_role', '=', 'sales'), "
+        domain=f"[('alignment_role', '=', {lifecycle.ROLE_SALES!r}), "
         "('company_id', 'in', [company_id, False])]",
     )
     team_user_ids = fields.Many2many(

@@ -22,7 +22,7 @@ class CrmLeadReview(models.TransientModel):
     )
     reason_id = fields.Many2one(
         "pharmacy.feedback.reason",
-        domain="[('direction', '=', 'sales'), "
+        domain=f"[('direction', '=', {feedback.DIRECTION_SALES!r}), "
         "('company_id', 'in', [company_id, False])]",
     )
     reason_action = fields.Selection(related="reason_id.action")

@@ -4,11 +4,7 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..models.pharmacy_scoring_rule import (
-    DEFAULT_PERIOD_DAYS,
-    PERIOD_FROM_KEY,
-    PERIOD_TO_KEY,
-)
+from ..tools.feedback import DEFAULT_PERIOD_DAYS, PERIOD_FROM_KEY, PERIOD_TO_KEY
 
 
 class PharmacyRuleEffectiveness(models.TransientModel):

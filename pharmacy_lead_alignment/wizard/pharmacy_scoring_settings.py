@@ -2,8 +2,10 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
+# an ORM field list of res.company: it stays with the model it describes
 from ..models.res_company import SCORING_FIELDS
 from ..tools import scoring
+from ..tools.groups import GROUP_MANAGER
 
 #: Settings of the feedback loop, saved with the scoring ones.
 FEEDBACK_FIELDS = ("feedback_min_sample", "feedback_max_step")
@@ -51,9 +53,7 @@ class PharmacyScoringSettings(models.TransientModel):
 
     def action_save(self):
         self.ensure_one()
-        if not self.env.user.has_group(
-            "pharmacy_lead_alignment.group_alignment_manager"
-        ):
+        if not self.env.user.has_group(GROUP_MANAGER):
             raise AccessError(
                 self.env._("Only an Alignment Manager can change lead scoring.")
             )
