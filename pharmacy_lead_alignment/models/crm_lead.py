@@ -463,6 +463,22 @@ class CrmLead(models.Model):
                 )
             )
 
+    def _pla_home_desk(self):
+        """The lead desk a lead goes back to when sales reject it, whatever the
+        rejection does: recycle, return or disqualify."""
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        desk = company.sudo().lead_desk_team_id
+        if not desk:
+            raise UserError(
+                self.env._(
+                    "%(company)s has no lead desk to send rejected leads back to: "
+                    "choose one in the CRM settings.",
+                    company=company.display_name,
+                )
+            )
+        return desk
+
     @api.model
     def _pla_is_desk(self, user=None):
         user = user or self.env.user

@@ -137,7 +137,7 @@ class CrmLead(models.Model):
         )
         by_desk = defaultdict(list)
         for lead in self:
-            by_desk[lead._pla_recycle_desk()].append(lead.id)
+            by_desk[lead._pla_home_desk()].append(lead.id)
         for desk, lead_ids in by_desk.items():
             moved = self.browse(lead_ids).sudo()
             moved._pla_transition(
@@ -203,7 +203,7 @@ class CrmLead(models.Model):
         reviews = Feedback.create(
             [
                 {
-                    **Feedback._pla_snapshot(lead),
+                    **Feedback._snapshot(lead),
                     "direction": feedback.DIRECTION_MARKETING,
                     "verdict": feedback.VERDICT_FLAG,
                     "reason_id": reason.id,
@@ -453,7 +453,7 @@ class CrmLead(models.Model):
         for lead, _old, new, text in moves:
             team_id, handoff_user_id = handoffs.get(lead.id, (False, False))
             vals = {
-                **Feedback._pla_snapshot(lead),
+                **Feedback._snapshot(lead),
                 "direction": feedback.DIRECTION_SALES,
                 "team_id": team_id or lead.team_id.id,
                 "handoff_user_id": handoff_user_id,

@@ -195,7 +195,7 @@ class CrmLead(models.Model):
                     )
                 )
             lead._pla_check_decider()
-            desk = lead._pla_recycle_desk()
+            desk = lead._pla_home_desk()
             # checked above: the module writes the recycling fields itself
             lead_sudo = trusted(lead.sudo())
             lead_sudo._pla_transition(
@@ -338,7 +338,7 @@ class CrmLead(models.Model):
             )
             if not candidates:
                 continue
-            matching = candidates.sudo().filtered_domain(track._pla_parse_domain())
+            matching = candidates.sudo().filtered_domain(track._parse_domain())
             matching = self.browse(matching.ids)
             if matching:
                 matching._pla_nurture_start(track)
@@ -348,7 +348,7 @@ class CrmLead(models.Model):
 
     def _pla_nurture_start(self, track, reason=False):
         """(Re)start ``track`` from its first step for these leads."""
-        first = track._pla_first_step()
+        first = track._first_step()
         today = fields.Date.context_today(self)
         without_company = self.filtered(lambda lead: not lead.company_id)
         if without_company:
@@ -375,21 +375,6 @@ class CrmLead(models.Model):
             )
         # _pla_apply_transition does not touch the nurture of a running track
         return True
-
-    def _pla_recycle_desk(self):
-        """The lead desk a rejected lead goes back to."""
-        self.ensure_one()
-        company = self.company_id or self.env.company
-        desk = company.sudo().lead_desk_team_id
-        if not desk:
-            raise UserError(
-                self.env._(
-                    "%(company)s has no lead desk to send rejected leads back to: "
-                    "choose one in the CRM settings.",
-                    company=company.display_name,
-                )
-            )
-        return desk
 
     # ------------------------------------------------------------
     # RUNNING THE STEPS
@@ -451,7 +436,7 @@ class CrmLead(models.Model):
         """Move each lead to the step after the one it was on."""
         moves = defaultdict(lambda: self.browse())
         for lead in self.filtered("nurture_step_id"):
-            moves[lead.nurture_step_id._pla_next()] |= lead
+            moves[lead.nurture_step_id._next()] |= lead
         for following, leads in moves.items():
             if following:
                 trusted(leads).write(

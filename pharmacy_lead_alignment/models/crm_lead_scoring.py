@@ -120,7 +120,7 @@ class CrmLead(models.Model):
     @api.depends_context("lang")
     def _compute_score_summary(self):
         reasons_of = {lead: json.loads(lead.score_reason_data or "[]") for lead in self}
-        names = self.env["pharmacy.scoring.rule"]._pla_rule_names(
+        names = self.env["pharmacy.scoring.rule"]._rule_names(
             {rule_id for reasons in reasons_of.values() for rule_id, _p in reasons},
             self.env.lang or "en_US",
         )
@@ -232,7 +232,7 @@ class CrmLead(models.Model):
         company_ids = {lead.company_id.id or self.env.company.id for lead in flow}
         read = set()
         for company_id in company_ids:
-            read |= Rule._pla_fit_fields(company_id)
+            read |= Rule._fit_fields(company_id)
         return bool(read.intersection(vals))
 
     @api.model
@@ -313,7 +313,7 @@ class CrmLead(models.Model):
 
     def _pla_rescore_batch(self, company, today, in_memory, new):
         settings = company.sudo()._pla_scoring_settings()
-        rules = self.env["pharmacy.scoring.rule"]._pla_fit_rules_data(company.id)
+        rules = self.env["pharmacy.scoring.rule"]._fit_rules_data(company.id)
         current = self._pla_current_scores(in_memory)
         matched = self._pla_match_rules(rules, in_memory)
         engagement = {} if new else self._pla_engagement_by_lead(today)

@@ -165,7 +165,7 @@ class CrmLead(models.Model):
         ]
         if contacted:
             self.sudo().browse(contacted).exists()._pla_sla_reach(sla.KIND_CONTACT)
-        signal_types = self.env["pharmacy.scoring.rule"]._pla_activity_signal_types()
+        signal_types = self.env["pharmacy.scoring.rule"]._activity_signal_types()
         for lead_id, type_id, summary in done:
             if type_id not in signal_types:
                 continue

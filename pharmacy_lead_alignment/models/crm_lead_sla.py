@@ -289,7 +289,7 @@ class CrmLead(models.Model):
             if not picked:
                 continue
             policy = Policy.browse(picked["id"])
-            deadline = policy._pla_deadline(now).replace(tzinfo=None, microsecond=0)
+            deadline = policy._deadline(now).replace(tzinfo=None, microsecond=0)
             vals_list.append(
                 {
                     "lead_id": lead.id,
@@ -326,7 +326,7 @@ class CrmLead(models.Model):
                 {
                     "reached_date": now,
                     "state": sla.reached_state(clock.deadline, now),
-                    "hours_taken": clock._pla_working_hours(clock.start, now),
+                    "hours_taken": clock._working_hours(clock.start, now),
                 }
             )
         clocks.lead_id._pla_sla_refresh()
@@ -408,7 +408,7 @@ class CrmLead(models.Model):
                 "state": sla.reached_state(clock.deadline, start),
             }
             if with_hours:
-                values["hours_taken"] = clock._pla_working_hours(clock.start, start)
+                values["hours_taken"] = clock._working_hours(clock.start, start)
             clock.write(values)
         if with_hours:
             clocks.lead_id._pla_sla_refresh()
@@ -459,7 +459,7 @@ class CrmLead(models.Model):
     def _pla_sla_escalate(self, clocks, now):
         """Warn the next level of each clock (one ``create`` per level)."""
         for level, level_clocks in self._pla_sla_levels_due(clocks, now).items():
-            level_clocks._pla_escalate(level)
+            level_clocks._escalate(level)
 
     @api.model
     def _pla_sla_set_aside_escalation(self, clocks, now):

@@ -27,7 +27,7 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
     _description = "Alignment Dashboard"
 
     @api.model
-    def _pla_period(self, period):
+    def _period(self, period):
         if period not in PERIODS:
             raise UserError(
                 self.env._(
@@ -67,7 +67,7 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
                     "the pharmacy."
                 )
             )
-        date_from, date_to = self._pla_period(period)
+        date_from, date_to = self._period(period)
         teams = (
             self.env["crm.team"]
             .search([("alignment_role", "!=", False)])
@@ -100,12 +100,12 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
                 "position": currency.position,
                 "digits": currency.decimal_places,
             },
-            **tiles._pla_funnel(start, end, company_ids),
-            "velocity": tiles._pla_velocity(start, end, company_ids),
-            "sla": tiles._pla_sla(start, end, date_from, date_to, company_ids),
-            "rejections": tiles._pla_rejections(start, end, company_ids),
-            "roi": self._pla_roi(company_ids) if is_manager else None,
-            "acknowledgement": self._pla_acknowledgement(),
+            **tiles._funnel(start, end, company_ids),
+            "velocity": tiles._velocity(start, end, company_ids),
+            "sla": tiles._sla(start, end, date_from, date_to, company_ids),
+            "rejections": tiles._rejections(start, end, company_ids),
+            "roi": self._roi(company_ids) if is_manager else None,
+            "acknowledgement": self._acknowledgement(),
         }
 
     # ------------------------------------------------------------
@@ -113,17 +113,17 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
     # ------------------------------------------------------------
 
     @api.model
-    def _pla_team(self):
+    def _team(self):
         """The team the dashboard is narrowed to (id), or False."""
         return self.env.context.get(TEAM_KEY) or False
 
     @api.model
-    def _pla_team_domain(self):
-        team = self._pla_team()
+    def _team_domain(self):
+        team = self._team()
         return [("team_id", "=", team)] if team else []
 
     @api.model
-    def _pla_state_labels(self):
+    def _state_labels(self):
         return dict(
             self.env["crm.lead"]
             ._fields["lifecycle_state"]
@@ -131,7 +131,7 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
         )
 
     @api.model
-    def _pla_funnel(self, start, end, company_ids):
+    def _funnel(self, start, end, company_ids):
         """Leads that entered the flow in the period, by origin: how far they
         went, and how many recycled leads won."""
         Report = self.env["pharmacy.funnel.report"]
@@ -139,7 +139,7 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
             ("date", ">=", start),
             ("date", "<", end),
             ("company_id", "in", [*company_ids, False]),  # leads may have none
-            *self._pla_team_domain(),
+            *self._team_domain(),
         ]
         columns = [f"reached_{stage}" for stage in funnel.STAGES]
         groups = Report._read_group(
@@ -147,7 +147,7 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
             ["lead_origin"],
             [f"{column}:sum" for column in columns] + ["recycled_won:sum"],
         )
-        labels = self._pla_state_labels()
+        labels = self._state_labels()
         by_origin = {}
         recycled_won = 0
         for origin, *sums in groups:
@@ -197,11 +197,11 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
         }
 
     @api.model
-    def _pla_velocity(self, start, end, company_ids):
+    def _velocity(self, start, end, company_ids):
         """Median and 90th percentile of the hours leads spent in each state
         they entered in the period (one query)."""
         self.env["pharmacy.lead.event"].flush_model()
-        spans = self.env["pharmacy.velocity.report"]._pla_spans_sql(since=start)
+        spans = self.env["pharmacy.velocity.report"]._spans_sql(since=start)
         self.env.cr.execute(
             SQL(
                 """
@@ -217,13 +217,11 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
                 start,
                 end,
                 tuple(company_ids),
-                SQL("team_id = %s", self._pla_team())
-                if self._pla_team()
-                else SQL("TRUE"),
+                SQL("team_id = %s", self._team()) if self._team() else SQL("TRUE"),
             )
         )
         found = {row[0]: row[1:] for row in self.env.cr.fetchall()}
-        labels = self._pla_state_labels()
+        labels = self._state_labels()
         return [
             {
                 "key": state,
@@ -237,7 +235,7 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
         ]
 
     @api.model
-    def _pla_sla(self, start, end, date_from, date_to, company_ids):
+    def _sla(self, start, end, date_from, date_to, company_ids):
         """Both sides: the sales clocks started in the period, and marketing's
         hand-offs and acceptance against the promised volume."""
         Clock = self.env["pharmacy.lead.sla"]
@@ -246,7 +244,7 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
             ("start", "<", end),
             ("company_id", "in", company_ids),
             ("state", "in", [sla.MET, sla.BREACHED]),
-            *self._pla_team_domain(),
+            *self._team_domain(),
         ]
         counts = dict(Clock._read_group(clock_domain, ["state"], ["__count"]))
         met, breached = counts.get(sla.MET, 0), counts.get(sla.BREACHED, 0)
@@ -256,7 +254,7 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
             ("date", ">=", start),
             ("date", "<", end),
             ("company_id", "in", company_ids),
-            *self._pla_team_domain(),
+            *self._team_domain(),
         ]
         moves = dict(
             Event._read_group(
@@ -290,7 +288,7 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
                 [
                     ("kind", "=", sla.KIND_VOLUME),
                     ("company_id", "in", company_ids),
-                    *[("team_ids", "in", team) for team in [self._pla_team()] if team],
+                    *[("team_ids", "in", team) for team in [self._team()] if team],
                 ]
             )
         )
@@ -328,7 +326,7 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
         }
 
     @api.model
-    def _pla_rejections(self, start, end, company_ids):
+    def _rejections(self, start, end, company_ids):
         Feedback = self.env["pharmacy.lead.feedback"]
         domain = [
             ("date", ">=", start),
@@ -336,7 +334,7 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
             ("company_id", "in", company_ids),
             ("direction", "=", feedback.DIRECTION_SALES),
             ("verdict", "=", feedback.VERDICT_REJECT),
-            *self._pla_team_domain(),
+            *self._team_domain(),
         ]
         groups = Feedback._read_group(
             domain,
@@ -356,7 +354,7 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
         ]
 
     @api.model
-    def _pla_roi(self, company_ids):
+    def _roi(self, company_ids):
         """Campaigns with the most won revenue, all time (their costs are not
         tied to the period)."""
         Report = self.env["pharmacy.roi.report"]
@@ -393,7 +391,7 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
         ]
 
     @api.model
-    def _pla_acknowledgement(self):
+    def _acknowledgement(self):
         pmap = self.env["pharmacy.process.map"].search(
             [
                 ("state", "=", process_map.STATE_PUBLISHED),

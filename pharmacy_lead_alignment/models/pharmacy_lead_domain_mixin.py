@@ -20,10 +20,10 @@ class PharmacyLeadDomainMixin(models.AbstractModel):
     _name = "pharmacy.lead.domain.mixin"
     _description = "Filter on Leads"
 
-    def _pla_lead_domain(self):
+    def _lead_domain(self):
         """The record's domain as a list, checked against crm.lead.
 
-        :raise ValidationError: the message of :meth:`_pla_domain_error`
+        :raise ValidationError: the message of :meth:`_domain_error`
         """
         self.ensure_one()
         try:
@@ -33,10 +33,10 @@ class PharmacyLeadDomainMixin(models.AbstractModel):
             domain = list(domain)
             expression.expression(domain, self.env["crm.lead"].sudo())
         except (ValueError, SyntaxError, TypeError, KeyError) as error:
-            raise ValidationError(self._pla_domain_error(error)) from error
+            raise ValidationError(self._domain_error(error)) from error
         return domain
 
-    def _pla_domain_error(self, error):
+    def _domain_error(self, error):
         return self.env._(
             "“%(name)s”: its filter is not a valid filter on leads (%(error)s). "
             "Edit it with the domain editor.",
@@ -44,28 +44,28 @@ class PharmacyLeadDomainMixin(models.AbstractModel):
             error=error,
         )
 
-    def _pla_check_domain_paths(self, domain, forbidden=(), forbidden_prefixes=()):
+    def _check_domain_paths(self, domain, forbidden=(), forbidden_prefixes=()):
         """Check every field path ``domain`` reads from crm.lead, along every
         relation: stored (so that the filter means the same in memory and
         in SQL), readable by a salesperson, not a field of a user, not one
         of ``forbidden`` nor starting with one of ``forbidden_prefixes``.
 
         :raise ValidationError: the message of
-            :meth:`_pla_domain_path_error`, naming the field path
+            :meth:`_domain_path_error`, naming the field path
         """
         self.ensure_one()
         try:
             return domain_paths.check_domain(
                 domain,
                 "crm.lead",
-                self._pla_field_describer(),
+                self._field_describer(),
                 forbidden=frozenset(forbidden),
                 forbidden_prefixes=tuple(forbidden_prefixes),
             )
         except domain_paths.DomainPathError as error:
-            raise ValidationError(self._pla_domain_path_error(error)) from error
+            raise ValidationError(self._domain_path_error(error)) from error
 
-    def _pla_field_describer(self):
+    def _field_describer(self):
         """``describe(model, field name)`` for :mod:`..tools.domain_paths`."""
         reader = self.env.ref(READER_GROUP, raise_if_not_found=False)
         held = set()
@@ -89,7 +89,7 @@ class PharmacyLeadDomainMixin(models.AbstractModel):
 
         return describe
 
-    def _pla_domain_path_error(self, error):
+    def _domain_path_error(self, error):
         params = {"name": self.display_name, "path": error.path}
         if error.code == "not_stored":
             return self.env._(

@@ -46,10 +46,10 @@ class PharmacyLeadEngagement(models.Model):
         for event in self:
             half_life = event.company_id.lead_engagement_half_life or 30.0
             event.points_today = scoring.round_half_up(
-                scoring.decayed(event.points, event._pla_age_days(today), half_life)
+                scoring.decayed(event.points, event._age_days(today), half_life)
             )
 
-    def _pla_age_days(self, today):
+    def _age_days(self, today):
         """Whole days since the event: the score changes once a day, not
         every time it is computed."""
         return (today - fields.Date.to_date(self.date)).days if self.date else 0

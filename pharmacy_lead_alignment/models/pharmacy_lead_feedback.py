@@ -159,7 +159,7 @@ class PharmacyLeadFeedback(models.Model):
         return super().write(vals)
 
     @api.model
-    def _pla_snapshot(self, lead):
+    def _snapshot(self, lead):
         """The values a review copies from its lead at the time it is written."""
         return {
             "lead_id": lead.id,

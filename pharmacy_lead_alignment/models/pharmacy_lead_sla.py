@@ -36,7 +36,7 @@ class PharmacyLeadSla(models.Model):
     )
     company_id = fields.Many2one("res.company", required=True, index=True)
 
-    def _pla_escalate(self, level):
+    def _escalate(self, level):
         """Warn the person of ``level`` (1 team leader, 2 sales manager,
         3 head of the pharmacy) of each clock with an activity, in one
         ``create``, and store the level so that it is never warned twice."""
@@ -66,11 +66,11 @@ class PharmacyLeadSla(models.Model):
         self.write({"escalation_level": level})
         return True
 
-    def _pla_working_hours(self, start, end):
+    def _working_hours(self, start, end):
         """Working hours between two naive UTC datetimes on the clock's
         calendar (the calendar's leaves excluded)."""
         self.ensure_one()
-        calendar = self.policy_id._pla_calendar()
+        calendar = self.policy_id._calendar()
         if not calendar or end <= start:
             return 0.0
         return calendar.get_work_hours_count(

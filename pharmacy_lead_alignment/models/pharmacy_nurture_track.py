@@ -60,7 +60,7 @@ class PharmacyNurtureTrack(models.Model):
     @api.constrains("domain")
     def _check_domain(self):
         for track in self:
-            track._pla_check_domain_paths(track._pla_parse_domain())
+            track._check_domain_paths(track._parse_domain())
 
     @api.constrains("active", "step_ids")
     def _check_steps(self):
@@ -74,7 +74,7 @@ class PharmacyNurtureTrack(models.Model):
                     )
                 )
 
-    def _pla_domain_error(self, error):
+    def _domain_error(self, error):
         return self.env._(
             "Nurture track “%(track)s”: its filter is not a valid filter on leads "
             "(%(error)s). Edit it with the domain editor.",
@@ -82,10 +82,10 @@ class PharmacyNurtureTrack(models.Model):
             error=error,
         )
 
-    def _pla_parse_domain(self):
-        return self._pla_lead_domain()
+    def _parse_domain(self):
+        return self._lead_domain()
 
-    def _pla_first_step(self):
+    def _first_step(self):
         self.ensure_one()
         return self.step_ids.sorted(lambda step: (step.sequence, step.id))[:1]
 
@@ -169,7 +169,7 @@ class PharmacyNurtureStep(models.Model):
                         )
                     )
 
-    def _pla_next(self):
+    def _next(self):
         """The step after this one in its track, or an empty recordset."""
         self.ensure_one()
         steps = self.track_id.step_ids.sorted(lambda step: (step.sequence, step.id))

@@ -161,16 +161,16 @@ class PharmacyProcessMap(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        self._pla_require_manager()
+        self._require_manager()
         for vals in vals_list:
             company_id = vals.get("company_id") or self.env.company.id
             if "version" not in vals:
-                vals["version"] = self._pla_next_version(company_id)
+                vals["version"] = self._next_version(company_id)
         return super().create(vals_list)
 
     def write(self, vals):
         if CONTENT_FIELDS.intersection(vals):
-            self._pla_check_editable()
+            self._check_editable()
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
@@ -191,7 +191,7 @@ class PharmacyProcessMap(models.Model):
         """Alignment Manager: publish this version. The previous published
         version of the company is archived (and stays readable); every member
         of the desk and sales teams must confirm having read the new one."""
-        self._pla_require_manager()
+        self._require_manager()
         for pmap in self:
             if pmap.state != STATE_DRAFT:
                 raise UserError(
@@ -229,14 +229,14 @@ class PharmacyProcessMap(models.Model):
                     "published_date": fields.Datetime.now(),
                 }
             )
-            pmap._pla_request_acknowledgements()
+            pmap._request_acknowledgements()
         return True
 
     def action_new_version(self):
         """Alignment Manager: a draft copy of this map, one version up."""
         self.ensure_one()
-        self._pla_require_manager()
-        new = self.copy({"version": self._pla_next_version(self.company_id.id)})
+        self._require_manager()
+        new = self.copy({"version": self._next_version(self.company_id.id)})
         return {
             "type": "ir.actions.act_window",
             "res_model": self._name,
@@ -275,9 +275,9 @@ class PharmacyProcessMap(models.Model):
     # BUSINESS
     # ------------------------------------------------------------
 
-    def _pla_check_editable(self):
+    def _check_editable(self):
         """Steps change only on a draft, by an Alignment Manager."""
-        self._pla_require_manager()
+        self._require_manager()
         frozen = self.filtered(lambda pmap: pmap.state != STATE_DRAFT)
         if frozen:
             raise UserError(
@@ -290,7 +290,7 @@ class PharmacyProcessMap(models.Model):
                 )
             )
 
-    def _pla_require_manager(self):
+    def _require_manager(self):
         if not self.env.su and not self.env.user.has_group(GROUP_MANAGER):
             raise AccessError(
                 self.env._(
@@ -300,7 +300,7 @@ class PharmacyProcessMap(models.Model):
             )
 
     @api.model
-    def _pla_next_version(self, company_id):
+    def _next_version(self, company_id):
         last = (
             self.sudo()
             .with_context(active_test=False)
@@ -308,7 +308,7 @@ class PharmacyProcessMap(models.Model):
         )
         return (last.version or 0) + 1
 
-    def _pla_expected_readers(self):
+    def _expected_readers(self):
         """``{user: team}`` of the members and leaders of the company's desk
         and sales teams."""
         self.ensure_one()
@@ -329,10 +329,10 @@ class PharmacyProcessMap(models.Model):
                     readers.setdefault(user, team)
         return readers
 
-    def _pla_request_acknowledgements(self):
+    def _request_acknowledgements(self):
         """One pending acknowledgement and one reminder activity per reader."""
         self.ensure_one()
-        readers = self._pla_expected_readers()
+        readers = self._expected_readers()
         self.env["pharmacy.process.map.ack"].sudo().create(
             [
                 {"map_id": self.id, "user_id": user.id, "team_id": team.id}

@@ -39,17 +39,15 @@ class PharmacyProcessStep(models.Model):
         maps = self.env["pharmacy.process.map"].browse(
             {vals["map_id"] for vals in vals_list if vals.get("map_id")}
         )
-        maps._pla_check_editable()
+        maps._check_editable()
         return super().create(vals_list)
 
     def write(self, vals):
-        self.map_id._pla_check_editable()
+        self.map_id._check_editable()
         if vals.get("map_id"):
-            self.env["pharmacy.process.map"].browse(
-                vals["map_id"]
-            )._pla_check_editable()
+            self.env["pharmacy.process.map"].browse(vals["map_id"])._check_editable()
         return super().write(vals)
 
     def unlink(self):
-        self.map_id._pla_check_editable()
+        self.map_id._check_editable()
         return super().unlink()

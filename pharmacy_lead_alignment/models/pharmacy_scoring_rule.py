@@ -160,8 +160,8 @@ class PharmacyScoringRule(models.Model):
     @api.constrains("domain", "category")
     def _check_domain(self):
         for rule in self.filtered(lambda rule: rule.category == CATEGORY_FIT):
-            domain = rule._pla_parse_domain()
-            rule._pla_check_domain_paths(
+            domain = rule._parse_domain()
+            rule._check_domain_paths(
                 domain, forbidden=SCORE_FIELDS, forbidden_prefixes=SCORE_PREFIXES
             )
 
@@ -212,8 +212,8 @@ class PharmacyScoringRule(models.Model):
         rules = super().create(vals_list)
         fit = rules.filtered(lambda rule: rule.category == CATEGORY_FIT)
         if fit:
-            Company._pla_bump_rules_version(fit._pla_version_scope())
-        rules._pla_rescore_after_change()
+            Company._pla_bump_rules_version(fit._version_scope())
+        rules._rescore_after_change()
         return rules
 
     def write(self, vals):
@@ -223,19 +223,19 @@ class PharmacyScoringRule(models.Model):
         if any(fname in vals for fname in CACHED_FIELDS) and (
             before or vals.get("category") == CATEGORY_FIT
         ):
-            version_scope = self._pla_version_scope(vals)
+            version_scope = self._version_scope(vals)
         Company = self.env["res.company"]
         Company._pla_bump_rules_version(version_scope)
         result = super().write(vals)
         Company._pla_bump_rules_version(version_scope)
         if touches_fit and not self.env.context.get("pla_defer_rescore"):
-            (before | self)._pla_rescore_after_change()
+            (before | self)._rescore_after_change()
         return result
 
     def unlink(self):
         fit_companies = self.filtered(lambda r: r.category == CATEGORY_FIT)
-        scope = fit_companies._pla_company_scope()
-        version_scope = fit_companies._pla_version_scope() if fit_companies else []
+        scope = fit_companies._company_scope()
+        version_scope = fit_companies._version_scope() if fit_companies else []
         Company = self.env["res.company"]
         Company._pla_bump_rules_version(version_scope)
         result = super().unlink()
@@ -248,7 +248,7 @@ class PharmacyScoringRule(models.Model):
     # BUSINESS
     # ------------------------------------------------------------
 
-    def _pla_domain_error(self, error):
+    def _domain_error(self, error):
         return self.env._(
             "Rule “%(rule)s”: its condition is not a valid filter on leads "
             "(%(error)s). Edit it with the domain editor.",
@@ -256,7 +256,7 @@ class PharmacyScoringRule(models.Model):
             error=error,
         )
 
-    def _pla_domain_path_error(self, error):
+    def _domain_path_error(self, error):
         if error.code == "forbidden":
             return self.env._(
                 "Rule “%(rule)s” cannot filter on %(fields)s: scores are the "
@@ -264,15 +264,15 @@ class PharmacyScoringRule(models.Model):
                 rule=self.name,
                 fields=error.path,
             )
-        return super()._pla_domain_path_error(error)
+        return super()._domain_path_error(error)
 
-    def _pla_parse_domain(self):
+    def _parse_domain(self):
         """The rule's domain as a list, checked against crm.lead.
 
         :raise ValidationError: naming the rule and what is wrong
         """
-        domain = self._pla_lead_domain()
-        read = self._pla_domain_fields(domain)
+        domain = self._lead_domain()
+        read = self._domain_fields(domain)
         if read & SCORE_FIELDS:
             raise ValidationError(
                 self.env._(
@@ -285,7 +285,7 @@ class PharmacyScoringRule(models.Model):
         return domain
 
     @api.model
-    def _pla_domain_fields(self, domain):
+    def _domain_fields(self, domain):
         """First-level crm.lead fields a domain reads."""
         return {
             leaf[0].split(".")[0]
@@ -295,13 +295,13 @@ class PharmacyScoringRule(models.Model):
             and isinstance(leaf[0], str)
         }
 
-    def _pla_company_scope(self):
+    def _company_scope(self):
         """Companies whose leads these rules score (all for shared rules)."""
         if not self or any(not rule.company_id for rule in self):
             return self.env["res.company"].sudo().search([])
         return self.company_id
 
-    def _pla_version_scope(self, vals=None):
+    def _version_scope(self, vals=None):
         """Ids of the companies whose fit rules hold these rules, now and once
         ``vals`` are written; ``None`` (every company) for a shared rule."""
         company_ids = set()
@@ -315,23 +315,23 @@ class PharmacyScoringRule(models.Model):
             company_ids.add(vals["company_id"])
         return company_ids
 
-    def _pla_rescore_after_change(self):
+    def _rescore_after_change(self):
         fit = self.filtered(lambda rule: rule.category == CATEGORY_FIT)
         if fit:
-            self.env["crm.lead"]._pla_rescore_companies(fit._pla_company_scope())
+            self.env["crm.lead"]._pla_rescore_companies(fit._company_scope())
 
     @api.model
-    def _pla_fit_rules_data(self, company_id):
+    def _fit_rules_data(self, company_id):
         """``(rule_id, domain, points)`` of the company's active fit rules
         (its own and the shared ones), cached per version of its rules: the
         version comes with the company record, most often already loaded."""
         company = self.env["res.company"].sudo().browse(company_id)
-        return self._pla_fit_rules_cached(company_id, company.lead_rules_version)
+        return self._fit_rules_cached(company_id, company.lead_rules_version)
 
     @api.model
     @tools.ormcache("company_id", "version")
-    def _pla_fit_rules_cached(self, company_id, version):
-        """:meth:`_pla_fit_rules_data` of a version of the company's rules,
+    def _fit_rules_cached(self, company_id, version):
+        """:meth:`_fit_rules_data` of a version of the company's rules,
         which is only part of the cache key."""
         rules = (
             self.sudo()
@@ -348,7 +348,7 @@ class PharmacyScoringRule(models.Model):
                 rule.id,
                 tuple(
                     tuple(leaf) if isinstance(leaf, list) else leaf
-                    for leaf in rule._pla_parse_domain()
+                    for leaf in rule._parse_domain()
                 ),
                 rule.points,
             )
@@ -356,15 +356,15 @@ class PharmacyScoringRule(models.Model):
         )
 
     @api.model
-    def _pla_fit_fields(self, company_id):
+    def _fit_fields(self, company_id):
         """crm.lead fields read by the company's fit rules."""
         fnames = set()
-        for _rule_id, domain, _points in self._pla_fit_rules_data(company_id):
-            fnames |= self._pla_domain_fields(domain)
+        for _rule_id, domain, _points in self._fit_rules_data(company_id):
+            fnames |= self._domain_fields(domain)
         return fnames
 
     @api.model
-    def _pla_rule_names(self, rule_ids, lang):
+    def _rule_names(self, rule_ids, lang):
         """``{rule id: name in lang}`` of these rules, archived ones too: one
         query per batch of leads, nothing cached, so a renamed rule (or a
         new translation) shows at once."""
@@ -378,7 +378,7 @@ class PharmacyScoringRule(models.Model):
         return {rule.id: rule.name for rule in rules}
 
     @api.model
-    def _pla_activity_signal_types(self):
+    def _activity_signal_types(self):
         """Activity types that an active engagement rule listens to: one
         small query per batch of activities done, nothing cached."""
         rules = (
@@ -399,7 +399,7 @@ class PharmacyScoringRule(models.Model):
     # ------------------------------------------------------------
 
     @api.model
-    def _pla_period(self):
+    def _period(self):
         """``(first day, last day)`` of the period in the context, by default
         the last 90 days.
 
@@ -427,7 +427,7 @@ class PharmacyScoringRule(models.Model):
         return date_from, date_to
 
     @api.model
-    def _pla_reviews(self, company_ids, date_from, date_to):
+    def _reviews(self, company_ids, date_from, date_to):
         """The first sales review (accept or reject) of each lead reviewed in
         the period, per company: ``{company id: [(accepted, won, rating,
         rule ids)]}``. Two queries, whatever the number of rules."""
@@ -482,9 +482,9 @@ class PharmacyScoringRule(models.Model):
 
     @api.depends_context(PERIOD_FROM_KEY, PERIOD_TO_KEY, "allowed_company_ids")
     def _compute_effectiveness(self):
-        date_from, date_to = self._pla_period()
+        date_from, date_to = self._period()
         companies = self.env.companies
-        reviews = self._pla_reviews(companies.ids, date_from, date_to)
+        reviews = self._reviews(companies.ids, date_from, date_to)
         settings = self.env.company
         min_sample = settings.feedback_min_sample
         max_step = settings.feedback_max_step
@@ -532,7 +532,7 @@ class PharmacyScoringRule(models.Model):
             )
         if not self:
             raise UserError(self.env._("Select the rules to apply suggestions to."))
-        date_from, date_to = self._pla_period()
+        date_from, date_to = self._period()
         min_sample = self.env.company.feedback_min_sample
         changes = []
         for rule in self:
@@ -555,7 +555,7 @@ class PharmacyScoringRule(models.Model):
                         start=fields.Date.to_string(date_from),
                         end=fields.Date.to_string(date_to),
                         matched=rule.eff_matched,
-                        others=rule._pla_others_count(),
+                        others=rule._others_count(),
                         minimum=min_sample,
                     )
                 )
@@ -579,14 +579,14 @@ class PharmacyScoringRule(models.Model):
                 for rule, old, new in changes
             ]
         )
-        self.browse()._pla_set_points({rule: new for rule, _old, new in changes})
+        self.browse()._set_points({rule: new for rule, _old, new in changes})
         return True
 
-    def _pla_others_count(self):
+    def _others_count(self):
         """Reviewed leads in the period that this rule did not match."""
         self.ensure_one()
-        date_from, date_to = self._pla_period()
-        reviews = self._pla_reviews(self.env.companies.ids, date_from, date_to)
+        date_from, date_to = self._period()
+        reviews = self._reviews(self.env.companies.ids, date_from, date_to)
         scope = (
             reviews.get(self.company_id.id, [])
             if self.company_id
@@ -595,12 +595,12 @@ class PharmacyScoringRule(models.Model):
         return sum(1 for row in scope if self.id not in row[3])
 
     @api.model
-    def _pla_set_points(self, points_of):
+    def _set_points(self, points_of):
         """Write new points on several rules, then re-score once."""
         rules = self.browse([rule.id for rule in points_of])
         for rule, points in points_of.items():
             rule.with_context(pla_defer_rescore=True).write({"points": points})
-        rules._pla_rescore_after_change()
+        rules._rescore_after_change()
 
 
 class PharmacyScoringRuleRevision(models.Model):
@@ -673,7 +673,7 @@ class PharmacyScoringRuleRevision(models.Model):
                 "reverted_date": fields.Datetime.now(),
             }
         )
-        self.env["pharmacy.scoring.rule"]._pla_set_points(
+        self.env["pharmacy.scoring.rule"]._set_points(
             {revision.rule_id: revision.old_points for revision in self}
         )
         return True

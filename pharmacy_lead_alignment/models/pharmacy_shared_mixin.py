@@ -17,7 +17,7 @@ class PharmacySharedMixin(models.AbstractModel):
     _name = "pharmacy.shared.mixin"
     _description = "Configuration Shared by Companies"
 
-    def _pla_check_shared_authority(self):
+    def _check_shared_authority(self):
         # modules' data files are loaded by the server itself
         if is_trusted(self) or self.env.uid == SUPERUSER_ID:
             return
@@ -34,22 +34,22 @@ class PharmacySharedMixin(models.AbstractModel):
                 )
             )
 
-    def _pla_shared(self):
+    def _shared(self):
         return self.filtered(lambda record: not record.company_id)
 
     @api.model_create_multi
     def create(self, vals_list):
         records = super().create(vals_list)
-        records._pla_shared()._pla_check_shared_authority()
+        records._shared()._check_shared_authority()
         return records
 
     def write(self, vals):
-        shared = self._pla_shared()
+        shared = self._shared()
         if "company_id" in vals and not vals["company_id"]:
             shared = self
-        shared._pla_check_shared_authority()
+        shared._check_shared_authority()
         return super().write(vals)
 
     def unlink(self):
-        self._pla_shared()._pla_check_shared_authority()
+        self._shared()._check_shared_authority()
         return super().unlink()

@@ -95,7 +95,7 @@ class PharmacySlaPolicy(models.Model):
     @api.constrains("calendar_id", "kind")
     def _check_calendar(self):
         for policy in self.filtered(lambda p: p.kind in sla.CLOCK_KINDS):
-            calendar = policy._pla_calendar()
+            calendar = policy._calendar()
             if not calendar or not calendar.attendance_ids:
                 raise ValidationError(
                     self.env._(
@@ -106,12 +106,12 @@ class PharmacySlaPolicy(models.Model):
                     )
                 )
 
-    def _pla_calendar(self):
+    def _calendar(self):
         self.ensure_one()
         return self.calendar_id or self.company_id.resource_calendar_id
 
-    def _pla_deadline(self, start):
+    def _deadline(self, start):
         """``start`` plus the policy's working hours on its calendar, counting
         the calendar's leaves (public holidays)."""
         self.ensure_one()
-        return self._pla_calendar().plan_hours(self.hours, start, compute_leaves=True)
+        return self._calendar().plan_hours(self.hours, start, compute_leaves=True)

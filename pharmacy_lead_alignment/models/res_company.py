@@ -232,7 +232,7 @@ class ResCompany(models.Model):
     def _pla_bump_rules_version(self, company_ids=None):
         """Give the companies (by default every one, archived too) a new
         version of their scoring rules, which keys the cached fit rules
-        (``pharmacy.scoring.rule._pla_fit_rules_data``).
+        (``pharmacy.scoring.rule._fit_rules_data``).
 
         The version is a column: another worker reads it with the rules, in
         the same snapshot, so it sees the new version exactly when it sees

@@ -54,7 +54,7 @@ class PharmacyFunnelReport(models.Model):
     )
 
     @api.model
-    def _pla_revenue_sql(self):
+    def _revenue_sql(self):
         """Won revenue of a lead: its confirmed sale orders when sale_crm is
         installed and it has some, else the expected revenue of a won lead."""
         won = SQL(
@@ -79,7 +79,7 @@ class PharmacyFunnelReport(models.Model):
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
-        join, revenue = self._pla_revenue_sql()
+        join, revenue = self._revenue_sql()
         reached = SQL(", ").join(
             SQL(
                 "(ranks.entry_rank <= %(level)s AND ranks.max_rank >= %(level)s)::int "
@@ -255,7 +255,7 @@ class PharmacyVelocityReport(models.Model):
     p90_hours = fields.Float(string="90th pct (h)", aggregator="max", readonly=True)
 
     @api.model
-    def _pla_spans_sql(self, since=None):
+    def _spans_sql(self, since=None):
         """One row per stay of a lead in a state that it has left: state,
         team, company, origin, start and hours.
 
@@ -303,6 +303,6 @@ class PharmacyVelocityReport(models.Model):
                 )
                 """,
                 table=SQL.identifier(self._table),
-                spans=self._pla_spans_sql(),
+                spans=self._spans_sql(),
             )
         )

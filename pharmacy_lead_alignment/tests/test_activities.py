@@ -67,7 +67,7 @@ class TestAutomatedActivities(PharmacyLeadershipCommon):
             self.env.ref("pharmacy_lead_alignment.feedback_reason_no_contact_sla").id
         )
         breached = self._handed_off_lead()
-        breached.sudo().sla_ids._pla_escalate(1)
+        breached.sudo().sla_ids._escalate(1)
         pmap = self._map()
         pmap.action_publish()
 

@@ -776,7 +776,7 @@ class TestSlaProgress(CronDataMixin, TransactionCase):
         clocks = self._make_clocks(self.env, leads, self.policy, self.team, deadline)
         bad = clocks[1]
         Clock = type(self.env["pharmacy.lead.sla"])
-        original = Clock._pla_escalate
+        original = Clock._escalate
 
         def failing(records, level):
             if bad in records:
@@ -785,7 +785,7 @@ class TestSlaProgress(CronDataMixin, TransactionCase):
 
         logger = "odoo.addons.pharmacy_lead_alignment.models.crm_lead"
         with (
-            patch.object(Clock, "_pla_escalate", failing),
+            patch.object(Clock, "_escalate", failing),
             self.assertLogs(logger, "ERROR") as logs,
         ):
             self.assertEqual(self._run(batch_size=10), (3, 0))

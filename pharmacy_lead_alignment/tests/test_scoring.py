@@ -571,7 +571,7 @@ class TestScoringCaches(PharmacyScoringCommon):
 
     def _fit_points(self):
         """``{rule id: points}`` of the company's fit rules, as cached."""
-        rules = self.env["pharmacy.scoring.rule"]._pla_fit_rules_data(self.company.id)
+        rules = self.env["pharmacy.scoring.rule"]._fit_rules_data(self.company.id)
         return {rule_id: points for rule_id, _domain, points in rules}
 
     def test_rule_and_threshold_writes_keep_odoo_caches(self):
@@ -707,18 +707,14 @@ class TestRuleMatching(PharmacyScoringCommon):
             .sudo()
         )
         data = [
-            row
-            for row in Rule._pla_fit_rules_data(self.company.id)
-            if row[0] in rules.ids
+            row for row in Rule._fit_rules_data(self.company.id) if row[0] in rules.ids
         ]
         self.env.invalidate_all()
         in_sql = leads._pla_match_rules(data, in_memory=False)
         in_memory = leads._pla_match_rules(data, in_memory=True)
         by_search = {}
         for rule in rules:
-            for lead in leads.search(
-                rule._pla_parse_domain() + [("id", "in", leads.ids)]
-            ):
+            for lead in leads.search(rule._parse_domain() + [("id", "in", leads.ids)]):
                 by_search.setdefault(lead.id, []).append(rule.id)
         for lead in leads:
             with self.subTest(lead=lead.name):
