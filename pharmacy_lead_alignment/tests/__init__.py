@@ -15,3 +15,7 @@ from . import test_access_matrix
 from . import test_confidentiality
 from . import test_activities
 from . import test_write_paths
+from . import test_feedback_rules
+from . import test_confidentiality_rpc
+from . import test_sla_progress
+from . import test_scoring_caches

@@ -1,0 +1,121 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The one table the access matrix is generated from: for every model this
+module adds, each role and operation, and for every public method of the
+lead, who may do it (see ``test_access_matrix``)."""
+
+ROLES = ("portal", "sales", "sales_other", "desk", "manager", "manager_other")
+OPS = ("read", "search", "read_group", "create", "write", "unlink")
+
+NOBODY = frozenset()
+INTERNAL = frozenset({"sales", "sales_other", "desk", "manager"})
+DESK = frozenset({"desk", "manager"})
+MANAGER = frozenset({"manager"})
+
+
+def _rows(read=INTERNAL, create=NOBODY, write=NOBODY, unlink=NOBODY):
+    return {
+        "read": read,
+        "search": read,
+        "read_group": read,
+        "create": create,
+        "write": write,
+        "unlink": unlink,
+    }
+
+
+#: model (or model/variant) -> op -> roles that succeed. Audit and legal
+#: records (events, reviews, consents) and what the flow computes (engagement,
+#: clocks, step runs, applied suggestions, acknowledgements) are never
+#: written by anybody; consents are recorded by whoever may write the lead.
+MODEL_MATRIX = {
+    "pharmacy.lead.event": _rows(),
+    "pharmacy.lead.engagement": _rows(),
+    "pharmacy.lead.sla": _rows(),
+    "pharmacy.nurture.step.run": _rows(),
+    "pharmacy.lead.feedback": _rows(),
+    "pharmacy.lead.consent": _rows(create=frozenset({"sales", "desk", "manager"})),
+    "pharmacy.scoring.rule": _rows(create=MANAGER, write=MANAGER, unlink=MANAGER),
+    "pharmacy.scoring.rule/shared": _rows(
+        read=INTERNAL | {"manager_other"},
+        create=MANAGER,
+        write=MANAGER,
+        unlink=MANAGER,
+    ),
+    "pharmacy.feedback.reason": _rows(create=MANAGER, write=MANAGER, unlink=MANAGER),
+    "pharmacy.feedback.reason/shared": _rows(
+        read=INTERNAL | {"manager_other"},
+        create=MANAGER,
+        write=MANAGER,
+        unlink=MANAGER,
+    ),
+    "pharmacy.nurture.track": _rows(create=DESK, write=DESK, unlink=DESK),
+    "pharmacy.nurture.step": _rows(create=DESK, write=DESK, unlink=DESK),
+    "pharmacy.sla.policy": _rows(create=MANAGER, write=MANAGER, unlink=MANAGER),
+    "pharmacy.scoring.rule.revision": _rows(),
+    "pharmacy.process.map": _rows(create=MANAGER, write=MANAGER, unlink=MANAGER),
+    "pharmacy.process.step": _rows(create=MANAGER, write=MANAGER, unlink=MANAGER),
+    "pharmacy.process.map.ack": _rows(),
+    "pharmacy.marketing.cost": _rows(
+        read=MANAGER, create=MANAGER, write=MANAGER, unlink=MANAGER
+    ),
+    # SQL reports: read only
+    "pharmacy.sla.report": _rows(),
+    "pharmacy.funnel.report": _rows(read=DESK),
+    "pharmacy.velocity.report": _rows(read=DESK),
+    "pharmacy.roi.report": _rows(read=MANAGER),
+    # wizards: who may open them (their buttons check the lead again)
+    "crm.lead.handoff": {"create": DESK},
+    "crm.lead.review": {"create": frozenset({"sales", "desk", "manager"})},
+    "crm.lead.flag": {"create": DESK},
+    "pharmacy.rule.effectiveness": {"create": DESK | {"manager_other"}},
+    "pharmacy.scoring.settings": {"create": MANAGER | {"manager_other"}},
+    # the lead itself: still with the desk, and handed off to B2B Clinics
+    # (the salesperson of another team is an own-documents salesman)
+    "crm.lead/desk": _rows(
+        read=DESK, create=INTERNAL | {"manager_other"}, write=DESK, unlink=NOBODY
+    ),
+    "crm.lead/handed_off": _rows(
+        read=frozenset({"sales", "desk", "manager"}),
+        create=INTERNAL | {"manager_other"},
+        write=frozenset({"sales", "desk", "manager"}),
+        unlink=NOBODY,
+    ),
+}
+
+#: Only the receiving sales team decides on a handed-off lead (B2B Clinics,
+#: where ``sales`` works); the desk that handed it off never does.
+RECEIVER = frozenset({"sales"})
+
+#: public method or decision -> (lead fixture, roles allowed)
+METHOD_MATRIX = {
+    "action_qualify": ("inquiry", DESK),
+    "action_disqualify": ("inquiry", DESK),
+    "action_reopen": ("disqualified", DESK),
+    "handoff_to": ("mql", DESK),
+    "action_open_handoff": ("mql", DESK),
+    "action_log_engagement": ("inquiry", DESK),
+    "action_nurture_enrol": ("nurtured", DESK),
+    "action_nurture_pause": ("nurtured", DESK),
+    "action_nurture_resume": ("paused", DESK),
+    "action_nurture_remove": ("nurtured", DESK),
+    "action_accept": ("handed_off", RECEIVER),
+    "action_review_accept": ("handed_off", RECEIVER),
+    "action_review_reject": ("handed_off", RECEIVER),
+    "action_recycle": ("handed_off", RECEIVER),
+    "action_open_review": ("handed_off", RECEIVER),
+    "action_open_flag": ("accepted", DESK),
+    "action_flag_mishandled": ("accepted", DESK),
+    # decisions by plain write / Odoo's own buttons, as an attacker sends them
+    "write:accept": ("handed_off", RECEIVER),
+    "write:opportunity": ("handed_off", RECEIVER),
+    "write:grab": ("handed_off", RECEIVER),
+    "write:other_team": ("handed_off", RECEIVER),
+    "convert_opportunity": ("handed_off", RECEIVER),
+    "action_set_lost": ("handed_off", RECEIVER),
+    "write:lead_score": ("accepted", NOBODY),
+    "write:lead_origin": ("accepted", NOBODY),
+    "write:recycle_count": ("accepted", NOBODY),
+    "write:sla_state": ("accepted", NOBODY),
+    "write:nurture_state": ("accepted", NOBODY),
+    "write:score_rule_ids": ("accepted", NOBODY),
+}
