@@ -25,6 +25,7 @@ from . import pharmacy_cost_mixin
 from . import utm_campaign
 from . import utm_source
 from . import crm_lead
+from . import crm_lead_guards
 from . import crm_lead_batch
 from . import crm_lead_gate
 from . import crm_lead_scoring
