@@ -316,17 +316,14 @@ class CrmLead(models.Model):
         """Only handed-off leads, reviewed by their own sales team."""
         if not self:
             raise UserError(self.env._("Select the leads to review."))
-        for lead in self:
-            if lead.lifecycle_state != lifecycle.HANDED_OFF:
-                raise UserError(
-                    self.env._(
-                        "Only handed-off leads can be reviewed; “%(lead)s” is in "
-                        "the state “%(state)s”.",
-                        lead=lead.display_name,
-                        state=lead._pla_state_label(lead.lifecycle_state),
-                    )
-                )
-        self._pla_check_decider()
+        self._pla_check_deciding(
+            lambda lead, state: self.env._(
+                "Only handed-off leads can be reviewed; “%(lead)s” is in "
+                "the state “%(state)s”.",
+                lead=lead.display_name,
+                state=state,
+            )
+        )
 
     def _pla_check_flaggable(self):
         if not self:

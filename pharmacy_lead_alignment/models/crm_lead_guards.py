@@ -72,3 +72,17 @@ class CrmLead(models.Model):
                     team=team.display_name,
                 )
             )
+
+    def _pla_check_deciding(self, refusal):
+        """Every lead of ``self`` is handed off and the user may decide on it
+        (:meth:`_pla_check_decider`): what recycling and reviewing ask.
+
+        :param refusal: ``(lead, state label) -> str``, the translated
+            message for a lead that is not handed off
+        """
+        for lead in self:
+            if lead.lifecycle_state != lifecycle.HANDED_OFF:
+                raise UserError(
+                    refusal(lead, lead._pla_state_label(lead.lifecycle_state))
+                )
+        self._pla_check_decider()

@@ -184,17 +184,15 @@ class CrmLead(models.Model):
         """
         self.check_access("write")
         today = fields.Date.context_today(self)
+        self._pla_check_deciding(
+            lambda lead, state: self.env._(
+                "Only handed-off leads can be recycled; “%(lead)s” is in "
+                "the state “%(state)s”.",
+                lead=lead.display_name,
+                state=state,
+            )
+        )
         for lead in self:
-            if lead.lifecycle_state != lifecycle.HANDED_OFF:
-                raise UserError(
-                    self.env._(
-                        "Only handed-off leads can be recycled; “%(lead)s” is in "
-                        "the state “%(state)s”.",
-                        lead=lead.display_name,
-                        state=lead._pla_state_label(lead.lifecycle_state),
-                    )
-                )
-            lead._pla_check_decider()
             desk = lead._pla_home_desk()
             # checked above: the module writes the recycling fields itself
             lead_sudo = trusted(lead.sudo())
