@@ -5,17 +5,8 @@ from datetime import timedelta
 from odoo import fields, models
 from odoo.exceptions import AccessError
 
-from ..tools import feedback, funnel, lifecycle, sla
+from ..tools import kpi, lifecycle
 from ..tools.groups import GROUP_DESK
-
-#: The events of a hand-off (a merge is logged in the state the lead stays in:
-#: no hand-off).
-HAND_OFF_EVENTS = (
-    ("to_state", "=", lifecycle.HANDED_OFF),
-    ("from_state", "!=", lifecycle.HANDED_OFF),
-)
-#: Average days in a month, to prorate a monthly volume over a digest period.
-DAYS_PER_MONTH = 365.25 / 12
 
 
 class DigestDigest(models.Model):
@@ -56,21 +47,41 @@ class DigestDigest(models.Model):
             companies,
         )
 
-    def _pla_events(self, start, end, companies, domain):
-        return (
-            self.env["pharmacy.lead.event"]
+    def _pla_ledger(self, start, end, companies, aggregates):
+        """``{company: (sums…)}`` of the SLA ledger's rows in the window:
+        the same rows as the dashboard and the ledger (``tools.kpi``)."""
+        groups = (
+            self.env["pharmacy.sla.report"]
             .sudo()
             ._read_group(
                 [
                     ("date", ">=", start),
                     ("date", "<", end),
                     ("company_id", "in", companies.ids),
-                    *domain,
                 ],
                 ["company_id"],
-                ["__count"],
+                [f"{field}:sum" for field in aggregates],
             )
         )
+        return {company: sums for company, *sums in groups}
+
+    def _pla_ratio(self, field):
+        """Set ``kpi_<field>_value`` of each digest to the ratio
+        ``tools.kpi.RATIOS[field]``, recomputed from the sums of its
+        companies."""
+        self._pla_check_access()
+        start, end, companies = self._pla_window()
+        numerator, denominator, scale = kpi.RATIOS[field]
+        sums = self._pla_ledger(start, end, companies, [numerator, denominator])
+        return {
+            digest: kpi.ratio(
+                digest._pla_in_scope(companies, {c: v[0] for c, v in sums.items()}),
+                digest._pla_in_scope(companies, {c: v[1] for c, v in sums.items()}),
+                scale,
+            )
+            or 0.0
+            for digest in self
+        }
 
     def _pla_in_scope(self, companies, values):
         """Sum ``{company: value}`` over the companies of this digest (all
@@ -79,129 +90,80 @@ class DigestDigest(models.Model):
         scope = self.company_id or companies
         return sum(value for company, value in values.items() if company in scope)
 
-    def _pla_counts(self, groups, wanted=None):
-        """``{company: count}`` from ``(company, key, count)`` rows, keeping
-        the keys in ``wanted`` (all when ``None``)."""
-        counts = defaultdict(int)
-        for company, key, count in groups:
-            if wanted is None or key in wanted:
-                counts[company] += count
-        return counts
-
     def _compute_kpi_pla_handed_off_value(self):
         self._pla_check_access()
         start, end, companies = self._pla_window()
-        counts = dict(self._pla_events(start, end, companies, HAND_OFF_EVENTS))
+        sums = self._pla_ledger(start, end, companies, ["handed_off_count"])
+        counts = {company: values[0] for company, values in sums.items()}
         for digest in self:
             digest.kpi_pla_handed_off_value = digest._pla_in_scope(companies, counts)
 
     def _compute_kpi_pla_acceptance_value(self):
-        """Accepted leads among those sales reviewed in the period."""
+        """Sales decisions on hand-offs of the period that accepted."""
+        for digest, value in self._pla_ratio("acceptance_rate").items():
+            digest.kpi_pla_acceptance_value = value
+
+    def _compute_kpi_pla_sla_sales_value(self):
+        """Sales clocks of the period met in time, among those decided."""
+        for digest, value in self._pla_ratio("met_rate").items():
+            digest.kpi_pla_sla_sales_value = value
+
+    def _compute_kpi_pla_sla_marketing_value(self):
+        """Leads handed off in the period against the promised monthly volume,
+        prorated to the days of the period (``tools.kpi.prorate``)."""
         self._pla_check_access()
         start, end, companies = self._pla_window()
-        groups = (
-            self.env["pharmacy.lead.feedback"]
+        sums = self._pla_ledger(start, end, companies, ["handed_off_count"])
+        handed_off = {company: values[0] for company, values in sums.items()}
+        promises = (
+            self.env["pharmacy.sla.report"]
+            .sudo()
+            ._read_group(
+                [
+                    ("fact", "=", kpi.FACT_TARGET),
+                    ("month", ">=", start.date().replace(day=1)),
+                    ("month", "<", end.date()),
+                    ("company_id", "in", companies.ids),
+                ],
+                ["company_id", "month:day"],
+                ["volume_target:sum"],
+            )
+        )
+        monthly = defaultdict(dict)
+        for company, month, target in promises:
+            monthly[company][month] = target
+        last_day = (end - timedelta(microseconds=1)).date()
+        targets = {
+            company: kpi.prorate(months, start.date(), last_day)
+            for company, months in monthly.items()
+        }
+        for digest in self:
+            digest.kpi_pla_sla_marketing_value = (
+                kpi.ratio(
+                    digest._pla_in_scope(companies, handed_off),
+                    digest._pla_in_scope(companies, targets),
+                )
+                or 0.0
+            )
+
+    def _compute_kpi_pla_marketing_revenue_value(self):
+        """Won revenue of the marketing-sourced leads won in the period (the
+        funnel's and ROI's revenue)."""
+        self._pla_check_access()
+        start, end, companies = self._pla_window()
+        revenue = dict(
+            self.env["pharmacy.funnel.report"]
             .sudo()
             ._read_group(
                 [
                     ("date", ">=", start),
                     ("date", "<", end),
                     ("company_id", "in", companies.ids),
-                    ("direction", "=", feedback.DIRECTION_SALES),
-                    (
-                        "verdict",
-                        "in",
-                        [feedback.VERDICT_ACCEPT, feedback.VERDICT_REJECT],
-                    ),
-                ],
-                ["company_id", "verdict"],
-                ["__count"],
-            )
-        )
-        accepted = self._pla_counts(groups, {feedback.VERDICT_ACCEPT})
-        reviewed = self._pla_counts(groups)
-        for digest in self:
-            digest.kpi_pla_acceptance_value = (
-                funnel.rate(
-                    digest._pla_in_scope(companies, accepted),
-                    digest._pla_in_scope(companies, reviewed),
-                )
-                or 0.0
-            )
-
-    def _compute_kpi_pla_sla_sales_value(self):
-        """Sales clocks of the period met in time, among those decided."""
-        self._pla_check_access()
-        start, end, companies = self._pla_window()
-        groups = (
-            self.env["pharmacy.lead.sla"]
-            .sudo()
-            ._read_group(
-                [
-                    ("start", ">=", start),
-                    ("start", "<", end),
-                    ("company_id", "in", companies.ids),
-                    ("state", "in", [sla.MET, sla.BREACHED]),
-                ],
-                ["company_id", "state"],
-                ["__count"],
-            )
-        )
-        met = self._pla_counts(groups, {sla.MET})
-        decided = self._pla_counts(groups)
-        for digest in self:
-            digest.kpi_pla_sla_sales_value = (
-                funnel.rate(
-                    digest._pla_in_scope(companies, met),
-                    digest._pla_in_scope(companies, decided),
-                )
-                or 0.0
-            )
-
-    def _compute_kpi_pla_sla_marketing_value(self):
-        """Leads handed off in the period against the promised monthly volume,
-        prorated to the length of the period."""
-        self._pla_check_access()
-        start, end, companies = self._pla_window()
-        counts = dict(self._pla_events(start, end, companies, HAND_OFF_EVENTS))
-        policies = (
-            self.env["pharmacy.sla.policy"]
-            .sudo()
-            .search(
-                [("kind", "=", sla.KIND_VOLUME), ("company_id", "in", companies.ids)]
-            )
-        )
-        targets = defaultdict(int)
-        for policy in policies:
-            targets[policy.company_id] += policy.volume_target
-        months = (end - start) / timedelta(days=DAYS_PER_MONTH)
-        for digest in self:
-            digest.kpi_pla_sla_marketing_value = (
-                funnel.rate(
-                    digest._pla_in_scope(companies, counts),
-                    digest._pla_in_scope(companies, targets) * months,
-                )
-                or 0.0
-            )
-
-    def _compute_kpi_pla_marketing_revenue_value(self):
-        """Expected revenue of marketing-sourced leads won in the period."""
-        self._pla_check_access()
-        start, end, companies = self._pla_window()
-        revenue = dict(
-            self.env["crm.lead"]
-            .sudo()
-            .with_context(active_test=False)
-            ._read_group(
-                [
-                    ("date_closed", ">=", start),
-                    ("date_closed", "<", end),
-                    ("company_id", "in", companies.ids),
                     ("lead_origin", "=", lifecycle.ORIGIN_MARKETING),
-                    ("lifecycle_state", "=", lifecycle.WON),
+                    ("reached_won", "=", 1),
                 ],
                 ["company_id"],
-                ["expected_revenue:sum"],
+                ["revenue:sum"],
             )
         )
         for digest in self:
@@ -216,12 +178,12 @@ class DigestDigest(models.Model):
             "pharmacy_lead_alignment.pharmacy_alignment_dashboard_action"
             f"&menu_id={menu}"
         )
-        for kpi in (
+        for kpi_name in (
             "kpi_pla_handed_off",
             "kpi_pla_acceptance",
             "kpi_pla_sla_sales",
             "kpi_pla_sla_marketing",
             "kpi_pla_marketing_revenue",
         ):
-            res[kpi] = dashboard
+            res[kpi_name] = dashboard
         return res

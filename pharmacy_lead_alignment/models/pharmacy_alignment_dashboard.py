@@ -7,11 +7,10 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..tools import feedback, funnel, lifecycle, process_map, sla
+from ..tools import feedback, funnel, kpi, lifecycle, process_map
 from ..tools.groups import GROUP_DESK, GROUP_MANAGER
 from .pharmacy_rpc_args import RpcArgs
 
-PERIODS = ("month", "quarter", "year")
 #: Context key of the team the tiles are narrowed to.
 TEAM_KEY = "pla_dashboard_team"
 #: Rows of the rejection and ROI tiles.
@@ -28,37 +27,38 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
 
     @api.model
     def _period(self, period):
-        if period not in PERIODS:
-            raise UserError(
-                self.env._(
-                    "Unknown dashboard period “%(period)s”: use month, quarter or "
-                    "year.",
-                    period=period,
-                )
-            )
-        today = fields.Date.context_today(self)
-        if period == "month":
-            start = today.replace(day=1)
-            end = start + relativedelta(months=1)
-        elif period == "quarter":
-            start = today.replace(day=1, month=3 * ((today.month - 1) // 3) + 1)
-            end = start + relativedelta(months=3)
-        else:
-            start = today.replace(day=1, month=1)
-            end = start + relativedelta(years=1)
-        return start, end - relativedelta(days=1)
+        return kpi.period_bounds(period, fields.Date.context_today(self))
 
     @api.model
-    def get_dashboard_data(self, period="month", team_id=False):
+    def _default_period(self, company_ids):
+        """This month if anything happened in it yet, else the last month."""
+        start, _end = self._period(kpi.PERIOD_MONTH)
+        has_data = bool(
+            self.env["pharmacy.lead.event"].search_count(
+                [
+                    ("date", ">=", datetime.combine(start, time.min)),
+                    ("company_id", "in", company_ids),
+                ],
+                limit=1,
+            )
+        )
+        return kpi.default_period(has_data)
+
+    @api.readonly
+    @api.model
+    def get_dashboard_data(self, period=None, team_id=False):
         """Everything the dashboard shows for the current companies.
 
-        :param str period: ``month``, ``quarter`` or ``year`` (the current one)
+        :param str period: ``month``, ``last_month``, ``quarter`` or ``year``
+            (``tools.kpi.PERIODS``); by default this month, or the last one
+            while this month has no data yet
         :param int team_id: only this desk or sales team (its leads, clocks,
             hand-offs and reviews); campaign ROI and the map stay global
         :return: a JSON-able dict (see the client action for its shape)
         """
         args = RpcArgs(self.env)
-        period = args.choice("period", period, PERIODS)
+        if period is not None:
+            period = args.choice("period", period, kpi.PERIODS)
         team_id = args.record_id("team_id", team_id, required=False)
         if not self.env.user.has_group(GROUP_DESK):
             raise AccessError(
@@ -67,6 +67,8 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
                     "the pharmacy."
                 )
             )
+        if period is None:
+            period = self._default_period(self.env.companies.ids)
         date_from, date_to = self._period(period)
         teams = (
             self.env["crm.team"]
@@ -102,7 +104,7 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
             },
             **tiles._funnel(start, end, company_ids),
             "velocity": tiles._velocity(start, end, company_ids),
-            "sla": tiles._sla(start, end, date_from, date_to, company_ids),
+            "sla": tiles._sla(start, end, company_ids),
             "rejections": tiles._rejections(start, end, company_ids),
             "roi": self._roi(company_ids) if is_manager else None,
             "acknowledgement": self._acknowledgement(),
@@ -132,13 +134,13 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
 
     @api.model
     def _funnel(self, start, end, company_ids):
-        """Leads that entered the flow in the period, by origin: how far they
-        went, and how many recycled leads won."""
+        """Leads that reached each stage in the period for the first time, by
+        origin, and how many recycled leads won (``tools.kpi``)."""
         Report = self.env["pharmacy.funnel.report"]
         domain = [
             ("date", ">=", start),
             ("date", "<", end),
-            ("company_id", "in", [*company_ids, False]),  # leads may have none
+            ("company_id", "in", company_ids),
             *self._team_domain(),
         ]
         columns = [f"reached_{stage}" for stage in funnel.STAGES]
@@ -201,6 +203,7 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
         """Median and 90th percentile of the hours leads spent in each state
         they entered in the period (one query)."""
         self.env["pharmacy.lead.event"].flush_model()
+        self.env["crm.lead"].flush_model(["lead_origin"])
         spans = self.env["pharmacy.velocity.report"]._spans_sql(since=start)
         self.env.cr.execute(
             SQL(
@@ -229,99 +232,88 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
                 "count": found[state][0],
                 "median_hours": round(found[state][1], 1),
                 "p90_hours": round(found[state][2], 1),
+                "res_model": "pharmacy.velocity.report",
+                "domain": [
+                    ("date", ">=", start),
+                    ("date", "<", end),
+                    ("company_id", "in", company_ids),
+                    ("state", "=", state),
+                    *self._team_domain(),
+                ],
             }
             for state in lifecycle.STATES
             if state in found
         ]
 
     @api.model
-    def _sla(self, start, end, date_from, date_to, company_ids):
-        """Both sides: the sales clocks started in the period, and marketing's
-        hand-offs and acceptance against the promised volume."""
-        Clock = self.env["pharmacy.lead.sla"]
-        clock_domain = [
-            ("start", ">=", start),
-            ("start", "<", end),
-            ("company_id", "in", company_ids),
-            ("state", "in", [sla.MET, sla.BREACHED]),
-            *self._team_domain(),
-        ]
-        counts = dict(Clock._read_group(clock_domain, ["state"], ["__count"]))
-        met, breached = counts.get(sla.MET, 0), counts.get(sla.BREACHED, 0)
-
-        Event = self.env["pharmacy.lead.event"]
-        event_domain = [
+    def _sla(self, start, end, company_ids):
+        """Both sides, from the SLA ledger's rows of the period: the sales
+        clocks started in it, and marketing's hand-offs, the sales decisions
+        on them and the promised volume (``tools.kpi``)."""
+        Ledger = self.env["pharmacy.sla.report"]
+        domain = [
             ("date", ">=", start),
             ("date", "<", end),
             ("company_id", "in", company_ids),
             *self._team_domain(),
         ]
-        moves = dict(
-            Event._read_group(
-                [
-                    *event_domain,
-                    # moves into or out of "handed off"; a merge is logged in
-                    # the state the lead stays in and is no move
-                    "|",
-                    "&",
-                    ("to_state", "=", lifecycle.HANDED_OFF),
-                    ("from_state", "!=", lifecycle.HANDED_OFF),
-                    "&",
-                    ("from_state", "=", lifecycle.HANDED_OFF),
-                    ("to_state", "!=", lifecycle.HANDED_OFF),
-                ],
-                ["to_state"],
-                ["__count"],
-            )
-        )
-        handed_off = moves.get(lifecycle.HANDED_OFF, 0)
-        accepted = moves.get(lifecycle.ACCEPTED, 0)
-        reviewed = sum(
-            count
-            for state, count in moves.items()
-            if state in (lifecycle.ACCEPTED, *lifecycle.REJECTED_TO)
-        )
-        policies = (
-            self.env["pharmacy.sla.policy"]
-            .sudo()
-            .search(
-                [
-                    ("kind", "=", sla.KIND_VOLUME),
-                    ("company_id", "in", company_ids),
-                    *[("team_ids", "in", team) for team in [self._team()] if team],
-                ]
-            )
-        )
-        months = funnel.months_in(date_from, date_to)
-        volume_target = sum(policies.mapped("volume_target")) * months
-        acceptance_targets = [
-            p.acceptance_target for p in policies if p.acceptance_target
+        sums = [
+            "met_count:sum",
+            "breached_count:sum",
+            "decided_count:sum",
+            "met_rate:avg",
+            "handed_off_count:sum",
+            "accepted_count:sum",
+            "reviewed_count:sum",
+            "volume_target:sum",
+            "volume_attainment:avg",
+            "acceptance_rate:avg",
+            "acceptance_target:avg",
         ]
+        [
+            (
+                met,
+                breached,
+                decided,
+                met_rate,
+                handed_off,
+                accepted,
+                reviewed,
+                volume_target,
+                attainment,
+                acceptance_rate,
+                acceptance_target,
+            )
+        ] = Ledger._read_group(domain, [], sums)
+
+        def rounded(value):
+            return None if value is None or value is False else round(value, 1)
+
+        def rows(fact, *extra):
+            return [*domain, ("fact", "=", fact), *extra]
+
         return {
             "sales": {
-                "clocks": met + breached,
+                "clocks": decided,
                 "met": met,
                 "breached": breached,
-                "rate": funnel.rate(met, met + breached),
-                "res_model": Clock._name,
-                "domain": clock_domain,
+                "rate": rounded(met_rate),
+                "res_model": Ledger._name,
+                "domain": rows(kpi.FACT_CLOCK, ("decided_count", "=", 1)),
+                "met_domain": rows(kpi.FACT_CLOCK, ("met_count", "=", 1)),
+                "breached_domain": rows(kpi.FACT_CLOCK, ("breached_count", "=", 1)),
             },
             "marketing": {
                 "handed_off": handed_off,
                 "volume_target": volume_target,
-                "attainment": funnel.rate(handed_off, volume_target),
-                "acceptance_rate": funnel.rate(accepted, reviewed),
-                "acceptance_target": (
-                    round(sum(acceptance_targets) / len(acceptance_targets), 1)
-                    if acceptance_targets
-                    else None
-                ),
-                "res_model": "pharmacy.sla.report",
-                "domain": [
-                    ("side", "=", lifecycle.SIDE_MARKETING),
-                    ("month", ">=", fields.Date.to_string(date_from.replace(day=1))),
-                    ("month", "<=", fields.Date.to_string(date_to)),
-                ],
+                "attainment": rounded(attainment),
+                "accepted": accepted,
+                "reviewed": reviewed,
+                "acceptance_rate": rounded(acceptance_rate),
+                "acceptance_target": rounded(acceptance_target) or None,
+                "res_model": Ledger._name,
+                "domain": rows(kpi.FACT_HANDOFF),
+                "reviewed_domain": rows(kpi.FACT_DECISION),
             },
         }
 

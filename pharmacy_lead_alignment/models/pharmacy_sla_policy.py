@@ -53,8 +53,16 @@ class PharmacySlaPolicy(models.Model):
         help="After a breach, the next level is warned after this many hours: "
         "team leader, then sales manager, then the head of the pharmacy.",
     )
-    volume_target = fields.Integer(string="Leads per Month")
-    acceptance_target = fields.Float(string="Accepted (%)")
+    volume_target = fields.Integer(
+        string="Leads per Month per Team",
+        help="The leads the desk promises to hand off each month to each team "
+        "of the policy (a lead handed off again after a rejection counts once).",
+    )
+    acceptance_target = fields.Float(
+        string="Accepted (%)",
+        help="The share of the sales decisions on the desk's hand-offs that "
+        "the desk promises will accept the lead.",
+    )
 
     @api.constrains("kind", "hours", "team_ids", "volume_target", "acceptance_target")
     def _check_policy(self):

@@ -1,9 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models, tools
-from odoo.tools import SQL
+from odoo.tools import SQL, formatLang
 
 from ..tools import funnel, lifecycle
 from ..tools.groups import GROUP_MANAGER
+
+#: Shown where a ratio has nothing to divide by.
+EMPTY = "—"
 
 
 def _rank_sql(column):
@@ -15,27 +18,55 @@ def _rank_sql(column):
 
 
 class PharmacyFunnelReport(models.Model):
-    """One row per lead of the flow: how far down the funnel it went, from
-    the lifecycle event log. Summing the ``reached_*`` columns gives the
-    funnel of any team, origin, campaign or period (of entry in the flow)."""
+    """One row per move that made a lead reach funnel stages for the first
+    time (``tools.kpi.first_reached``): summing the ``reached_*`` columns of
+    the rows of a period gives its funnel, for any team, origin or campaign;
+    over all time, each lead counts once per stage it reached."""
 
     _name = "pharmacy.funnel.report"
+    _inherit = ["pharmacy.report.ratio.mixin"]
     _description = "Lead Funnel"
     _auto = False
-    _order = "date desc"
+    _order = "date desc, id desc"
     _rec_name = "lead_id"
+    # flushed before the view is read
+    _depends = {
+        "pharmacy.lead.event": [
+            "lead_id",
+            "date",
+            "team_id",
+            "company_id",
+            "from_state",
+            "to_state",
+        ],
+        "crm.lead": [
+            "user_id",
+            "lead_origin",
+            "lifecycle_state",
+            "campaign_id",
+            "source_id",
+            "medium_id",
+            "recycle_count",
+            "expected_revenue",
+        ],
+    }
 
     lead_id = fields.Many2one("crm.lead", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
-    team_id = fields.Many2one("crm.team", readonly=True)
+    team_id = fields.Many2one(
+        "crm.team", readonly=True, help="The lead's team after the move."
+    )
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     lead_origin = fields.Selection(
         lifecycle.ORIGIN_SELECTION, string="Sourced By", readonly=True
     )
     lifecycle_state = fields.Selection(
-        lifecycle.STATE_SELECTION, string="Lifecycle", readonly=True
+        lifecycle.STATE_SELECTION, string="Lifecycle Now", readonly=True
     )
-    date = fields.Datetime(string="Entered On", readonly=True)
+    to_state = fields.Selection(
+        lifecycle.STATE_SELECTION, string="Moved To", readonly=True
+    )
+    date = fields.Datetime(string="Reached On", readonly=True)
     campaign_id = fields.Many2one("utm.campaign", readonly=True)
     source_id = fields.Many2one("utm.source", readonly=True)
     medium_id = fields.Many2one("utm.medium", readonly=True)
@@ -45,12 +76,14 @@ class PharmacyFunnelReport(models.Model):
     reached_accepted = fields.Integer(string="Accepted", readonly=True)
     reached_opportunity = fields.Integer(string="Opportunities", readonly=True)
     reached_won = fields.Integer(string="Won", readonly=True)
-    recycled = fields.Integer(readonly=True)
     recycled_won = fields.Integer(string="Recycled, Then Won", readonly=True)
     revenue = fields.Float(
         string="Won Revenue",
         readonly=True,
         groups=GROUP_MANAGER,
+        help="On the row where the lead was won, if it is still won: its "
+        "confirmed sale orders when Sales is installed, else its expected "
+        "revenue.",
     )
 
     @api.model
@@ -80,48 +113,60 @@ class PharmacyFunnelReport(models.Model):
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
         join, revenue = self._revenue_sql()
-        reached = SQL(", ").join(
-            SQL(
-                "(ranks.entry_rank <= %(level)s AND ranks.max_rank >= %(level)s)::int "
-                "AS %(column)s",
-                level=level,
-                column=SQL.identifier(f"reached_{stage}"),
+
+        def reached(stage):
+            return SQL(
+                "(moves.low <= %(level)s AND moves.level >= %(level)s)::int",
+                level=funnel.STAGES.index(stage),
             )
-            for level, stage in enumerate(funnel.STAGES)
+
+        columns = SQL(", ").join(
+            SQL("%s AS %s", reached(stage), SQL.identifier(f"reached_{stage}"))
+            for stage in funnel.STAGES
         )
         self.env.cr.execute(
             SQL(
                 """
                 CREATE OR REPLACE VIEW %(table)s AS (
-                WITH ranks AS (
-                    SELECT event.lead_id,
-                           min(event.date) AS entry_date,
-                           (array_agg(%(rank)s ORDER BY event.date, event.id)
-                               FILTER (WHERE %(rank)s IS NOT NULL))[1]
-                               AS entry_rank,
-                           max(%(rank)s) AS max_rank
+                WITH ranked AS (
+                    SELECT event.id, event.lead_id, event.date, event.team_id,
+                           event.company_id, event.from_state, event.to_state,
+                           %(rank)s AS level,
+                           max(%(rank)s) OVER (
+                               PARTITION BY event.lead_id
+                               ORDER BY event.date, event.id
+                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+                           ) AS previous_max
                       FROM pharmacy_lead_event event
-                     GROUP BY event.lead_id
+                ),
+                moves AS (
+                    SELECT ranked.*,
+                           CASE WHEN ranked.from_state IS NULL
+                                  OR ranked.previous_max IS NULL
+                                THEN ranked.level
+                                ELSE ranked.previous_max + 1 END AS low
+                      FROM ranked
+                     WHERE ranked.level IS NOT NULL
+                       AND ranked.level > COALESCE(ranked.previous_max, -1)
                 )
-                SELECT lead.id AS id, lead.id AS lead_id, lead.company_id,
-                       lead.team_id, lead.user_id, lead.lead_origin,
-                       lead.lifecycle_state, ranks.entry_date AS date,
+                SELECT moves.id, moves.lead_id, moves.company_id, moves.team_id,
+                       lead.user_id, lead.lead_origin, lead.lifecycle_state,
+                       moves.to_state, moves.date,
                        lead.campaign_id, lead.source_id, lead.medium_id,
-                       %(reached)s,
-                       (COALESCE(lead.recycle_count, 0) > 0)::int AS recycled,
-                       (COALESCE(lead.recycle_count, 0) > 0
-                        AND lead.lifecycle_state = %(won)s)::int AS recycled_won,
-                       %(revenue)s AS revenue
-                  FROM crm_lead lead
-                  JOIN ranks ON ranks.lead_id = lead.id
+                       %(columns)s,
+                       (%(won)s = 1 AND COALESCE(lead.recycle_count, 0) > 0)::int
+                           AS recycled_won,
+                       CASE WHEN %(won)s = 1 THEN %(revenue)s ELSE 0 END
+                           AS revenue
+                  FROM moves
+                  JOIN crm_lead lead ON lead.id = moves.lead_id
                   %(join)s
-                 WHERE lead.lifecycle_state IS NOT NULL
                 )
                 """,
                 table=SQL.identifier(self._table),
                 rank=_rank_sql("event.to_state"),
-                reached=reached,
-                won=lifecycle.WON,
+                columns=columns,
+                won=reached(lifecycle.WON),
                 revenue=revenue,
                 join=join,
             )
@@ -134,9 +179,14 @@ class PharmacyRoiReport(models.Model):
     and ROI, from the funnel and the marketing costs. Managers only."""
 
     _name = "pharmacy.roi.report"
+    _inherit = ["pharmacy.report.ratio.mixin"]
     _description = "Marketing ROI"
     _auto = False
     _order = "revenue desc"
+    _depends = {
+        "pharmacy.funnel.report": ["lead_id"],
+        "pharmacy.marketing.cost": ["campaign_id", "source_id", "company_id", "amount"],
+    }
 
     dimension = fields.Selection(funnel.DIMENSION_SELECTION, readonly=True)
     campaign_id = fields.Many2one("utm.campaign", readonly=True)
@@ -150,6 +200,10 @@ class PharmacyRoiReport(models.Model):
     won_count = fields.Integer(string="Won", readonly=True)
     revenue = fields.Monetary(string="Won Revenue", readonly=True)
     cost = fields.Monetary(readonly=True)
+    profit = fields.Monetary(
+        string="Won Revenue − Cost", readonly=True, aggregator="sum"
+    )
+    # ratios: recomputed from the sums of any group (tools.kpi.RATIOS)
     cost_per_mql = fields.Monetary(
         string="Cost per MQL", aggregator="avg", readonly=True
     )
@@ -157,6 +211,27 @@ class PharmacyRoiReport(models.Model):
         string="Cost per Won Deal", aggregator="avg", readonly=True
     )
     roi = fields.Float(string="ROI (%)", aggregator="avg", readonly=True)
+    # what the list shows: "—" where there is nothing to divide by
+    cost_per_mql_text = fields.Char(string="Cost / MQL", compute="_compute_texts")
+    cost_per_won_text = fields.Char(string="Cost / Won Deal", compute="_compute_texts")
+    roi_text = fields.Char(string="ROI", compute="_compute_texts")
+
+    def _compute_texts(self):
+        for row in self:
+            currency = row.currency_id or self.env.company.currency_id
+            row.cost_per_mql_text = (
+                formatLang(self.env, row.cost_per_mql, currency_obj=currency)
+                if row.mql_count and row.cost
+                else EMPTY
+            )
+            row.cost_per_won_text = (
+                formatLang(self.env, row.cost_per_won, currency_obj=currency)
+                if row.won_count and row.cost
+                else EMPTY
+            )
+            row.roi_text = (
+                f"{formatLang(self.env, row.roi, digits=1)} %" if row.cost else EMPTY
+            )
 
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
@@ -188,7 +263,10 @@ class PharmacyRoiReport(models.Model):
                         ON c.dimension = f.dimension AND c.key_id = f.key_id
                        AND c.company_id = f.company_id
                 )
-                SELECT row_number() OVER () AS id, dimension,
+                -- a stable id: Odoo reads the rows it found by their ids
+                SELECT row_number() OVER (
+                           ORDER BY dimension, key_id, company_id
+                       ) AS id, dimension,
                        CASE WHEN dimension = %(campaign)s THEN key_id END
                            AS campaign_id,
                        CASE WHEN dimension = %(source)s THEN key_id END
@@ -196,7 +274,7 @@ class PharmacyRoiReport(models.Model):
                        CASE WHEN dimension = %(medium)s THEN key_id END
                            AS medium_id,
                        company_id, lead_count, mql_count, accepted_count,
-                       won_count, revenue, cost,
+                       won_count, revenue, cost, revenue - cost AS profit,
                        CASE WHEN mql_count > 0 THEN cost / mql_count END
                            AS cost_per_mql,
                        CASE WHEN won_count > 0 THEN cost / won_count END
@@ -214,7 +292,7 @@ class PharmacyRoiReport(models.Model):
                     SQL(
                         """
                         SELECT %(dimension)s AS dimension, %(key)s AS key_id,
-                               company_id, count(*) AS lead_count,
+                               company_id, count(DISTINCT lead_id) AS lead_count,
                                sum(reached_mql) AS mql_count,
                                sum(reached_accepted) AS accepted_count,
                                sum(reached_won) AS won_count,
@@ -233,16 +311,31 @@ class PharmacyRoiReport(models.Model):
 
 
 class PharmacyVelocityReport(models.Model):
-    """How long leads stay in each lifecycle state, per team, origin and
-    month of entering it: count, average, median and 90th percentile in
-    hours, from the event log."""
+    """How long leads stay in each lifecycle state: one row per stay that
+    ended, with its hours. Any group's count, average, median and 90th
+    percentile are computed from its rows (``tools.kpi``)."""
 
     _name = "pharmacy.velocity.report"
+    _inherit = ["pharmacy.report.ratio.mixin"]
     _description = "Lead Velocity"
     _auto = False
-    _order = "month desc, state"
+    _order = "date desc, id desc"
+    _rec_name = "lead_id"
+    _depends = {
+        "pharmacy.lead.event": [
+            "lead_id",
+            "date",
+            "team_id",
+            "company_id",
+            "from_state",
+            "to_state",
+        ],
+        "crm.lead": ["lead_origin"],
+    }
 
+    lead_id = fields.Many2one("crm.lead", readonly=True)
     state = fields.Selection(lifecycle.STATE_SELECTION, readonly=True)
+    date = fields.Datetime(string="Entered On", readonly=True)
     month = fields.Date(readonly=True)
     team_id = fields.Many2one("crm.team", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
@@ -250,14 +343,15 @@ class PharmacyVelocityReport(models.Model):
         lifecycle.ORIGIN_SELECTION, string="Sourced By", readonly=True
     )
     span_count = fields.Integer(string="Leads", readonly=True)
+    hours = fields.Float(readonly=True)
     avg_hours = fields.Float(string="Average (h)", aggregator="avg", readonly=True)
     median_hours = fields.Float(string="Median (h)", aggregator="avg", readonly=True)
-    p90_hours = fields.Float(string="90th pct (h)", aggregator="max", readonly=True)
+    p90_hours = fields.Float(string="90th pct (h)", aggregator="avg", readonly=True)
 
     @api.model
     def _spans_sql(self, since=None):
-        """One row per stay of a lead in a state that it has left: state,
-        team, company, origin, start and hours.
+        """One row per stay of a lead in a state that it has left: event id,
+        lead, state, team, company, origin, start and hours.
 
         :param since: only the stays that started then or later (the stays
             after a stay are later still, so its end is unchanged)
@@ -268,8 +362,8 @@ class PharmacyVelocityReport(models.Model):
                    EXTRACT(EPOCH FROM spans.date_end - spans.date_start) / 3600.0
                        AS hours
               FROM (
-                SELECT event.lead_id, event.to_state AS state, event.team_id,
-                       event.company_id, lead.lead_origin,
+                SELECT event.id, event.lead_id, event.to_state AS state,
+                       event.team_id, event.company_id, lead.lead_origin,
                        event.date AS date_start,
                        lead(event.date) OVER (
                            PARTITION BY event.lead_id ORDER BY event.date, event.id
@@ -290,16 +384,12 @@ class PharmacyVelocityReport(models.Model):
             SQL(
                 """
                 CREATE OR REPLACE VIEW %(table)s AS (
-                SELECT row_number() OVER () AS id, state,
+                SELECT id, lead_id, state, date_start AS date,
                        date_trunc('month', date_start)::date AS month,
                        team_id, company_id, lead_origin,
-                       count(*) AS span_count, avg(hours) AS avg_hours,
-                       percentile_cont(0.5) WITHIN GROUP (ORDER BY hours)
-                           AS median_hours,
-                       percentile_cont(0.9) WITHIN GROUP (ORDER BY hours)
-                           AS p90_hours
+                       1 AS span_count, hours, hours AS avg_hours,
+                       hours AS median_hours, hours AS p90_hours
                   FROM (%(spans)s) AS stays
-                 GROUP BY state, 3, team_id, company_id, lead_origin
                 )
                 """,
                 table=SQL.identifier(self._table),

@@ -8,6 +8,7 @@ from . import test_sla
 from . import test_cron_concurrency
 from . import test_feedback
 from . import test_leadership
+from . import test_figures
 from . import test_tours
 from . import test_merge
 from . import test_rpc_args

@@ -283,7 +283,11 @@ class TestRpcArgs(PharmacyRpcArgsCommon):
         self._run_table(
             Dashboard.get_dashboard_data,
             {"period": "quarter", "team_id": self.sales_team.id},
-            {"period": BAD_PERIODS, "team_id": bad_ids(self.sales_team.id)},
+            # no period (None) is the default one: this month or the last
+            {
+                "period": [p for p in BAD_PERIODS if p is not None],
+                "team_id": bad_ids(self.sales_team.id),
+            },
         )
 
     def test_rule_effectiveness_period(self):

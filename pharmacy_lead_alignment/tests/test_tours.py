@@ -403,6 +403,14 @@ class TestHeadTour(PharmacyTourMixin, HttpCase):
             login="pla_head",
         )
 
+    def test_head_clicks_every_figure(self):
+        """Each figure opens a list with that many rows (tools.kpi)."""
+        self.start_tour(
+            "/odoo/action-pharmacy_lead_alignment.pharmacy_alignment_dashboard_action",
+            "pla_dashboard_figures",
+            login="pla_head",
+        )
+
     def test_head_dashboard_screenshot(self):
         self._start_tour(
             "pla_head_dashboard_screenshot",

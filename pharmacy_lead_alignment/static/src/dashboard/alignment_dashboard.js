@@ -10,7 +10,7 @@ import {Layout} from "@web/search/layout";
 import {formatFloat, formatInteger} from "@web/views/fields/formatters";
 import {standardActionServiceProps} from "@web/webclient/actions/action_service";
 
-const PERIODS = ["month", "quarter", "year"];
+const PERIODS = ["month", "last_month", "quarter", "year"];
 const FUNNEL_SOURCES = ["all", "marketing", "sales"];
 const EMPTY = "—";
 
@@ -40,7 +40,9 @@ export class AlignmentDashboard extends Component {
         // breadcrumbs after opening the records behind a figure.
         const pastState = this.props.state || {};
         this.state = useState({
-            period: PERIODS.includes(pastState.period) ? pastState.period : "month",
+            // null: the server picks this month, or the last one while this
+            // month has no data yet
+            period: PERIODS.includes(pastState.period) ? pastState.period : null,
             source: FUNNEL_SOURCES.includes(pastState.source)
                 ? pastState.source
                 : "all",
@@ -78,6 +80,7 @@ export class AlignmentDashboard extends Component {
             // Ignore the answer of a request overtaken by a newer one.
             if (requestId === this.requestId) {
                 this.state.data = data || {};
+                this.state.period = data?.period?.key || this.state.period;
             }
         } finally {
             if (requestId === this.requestId) {
@@ -230,16 +233,16 @@ export class AlignmentDashboard extends Component {
         if (extraDomain) {
             domain = Domain.and([domain, extraDomain]).toList();
         }
-        const views =
-            item.res_model === "pharmacy.sla.report"
-                ? [
-                      [false, "pivot"],
-                      [false, "list"],
-                  ]
-                : [
-                      [false, "list"],
-                      [false, "form"],
-                  ];
+        // the list first: it has as many rows as the figure counts
+        const views = item.res_model.endsWith(".report")
+            ? [
+                  [false, "list"],
+                  [false, "pivot"],
+              ]
+            : [
+                  [false, "list"],
+                  [false, "form"],
+              ];
         return this.action.doAction({
             type: "ir.actions.act_window",
             name,
@@ -253,20 +256,30 @@ export class AlignmentDashboard extends Component {
     openSalesSla(state = null) {
         const sla = this.salesSla;
         if (state === "met") {
-            return this.openRecords(sla, _t("Met sales SLA clocks"), [
-                ["state", "=", "met"],
-            ]);
+            return this.openRecords(
+                {...sla, domain: sla.met_domain},
+                _t("Met sales SLA clocks")
+            );
         }
         if (state === "breached") {
-            return this.openRecords(sla, _t("Breached sales SLA clocks"), [
-                ["state", "=", "breached"],
-            ]);
+            return this.openRecords(
+                {...sla, domain: sla.breached_domain},
+                _t("Breached sales SLA clocks")
+            );
         }
         return this.openRecords(sla, _t("Sales SLA clocks"));
     }
 
     openMarketingSla() {
-        return this.openRecords(this.marketingSla, _t("Marketing SLA"));
+        return this.openRecords(this.marketingSla, _t("Leads handed off"));
+    }
+
+    openDecisions() {
+        const mkt = this.marketingSla;
+        return this.openRecords(
+            {...mkt, domain: mkt.reviewed_domain},
+            _t("Sales decisions on hand-offs")
+        );
     }
 
     openRecycledWon() {

@@ -1,0 +1,195 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""One month of known events, and the same figures on every surface: the
+dashboard, the SLA ledger (its pivot totals included), the funnel report,
+the digest, and the records each dashboard figure opens (tools.kpi)."""
+
+from datetime import datetime
+
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+
+from .test_leadership import PharmacyLeadershipCommon
+
+NOVEMBER = [("date", ">=", "2026-11-01"), ("date", "<", "2026-12-01")]
+
+
+@tagged("post_install", "-at_install", "pla_leadership", "pla_figures")
+class TestSameFigureEverywhere(PharmacyLeadershipCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # the corporate team is promised 20 leads a month, 50 % accepted
+        cls.env["pharmacy.sla.policy"].with_user(cls.user_manager).create(
+            {
+                "name": "20 MQLs a month to corporate",
+                "kind": "marketing_volume",
+                "team_ids": [(6, 0, cls.sales_team_2.ids)],
+                "volume_target": 20,
+                "acceptance_target": 50,
+            }
+        )
+        cls.recycling = cls.env.ref("pharmacy_lead_alignment.feedback_reason_no_budget")
+        cls.duplicate = cls.env.ref("pharmacy_lead_alignment.feedback_reason_duplicate")
+        cls.no_contact = cls.env.ref(
+            "pharmacy_lead_alignment.feedback_reason_no_contact_sla"
+        )
+        cls.user_sales.sale_team_id = cls.sales_team
+        cls.sales_team_2.member_ids |= cls.user_sales_all
+
+    def _hand(self, lead, team, user):
+        lead.handoff_to(team.id, user_id=user.id)
+        return lead
+
+    def _month(self):
+        """November: 5 leads handed off (one of them twice), 6 decisions, 4
+        response clocks, one flag, one lead left in MQL."""
+        team_a, team_b = self.sales_team, self.sales_team_2
+        rep_a, rep_b = self.user_sales, self.user_sales_all
+        with freeze_time("2026-11-02 09:00:00"):
+            fast = self._hand(self._mql_lead(name="Fast"), team_a, rep_a)
+            slow = self._hand(self._mql_lead(name="Slow"), team_a, rep_a)
+            back = self._hand(self._mql_lead(name="Not now"), team_a, rep_a)
+            corp_yes = self._hand(self._mql_lead(name="Corp yes"), team_b, rep_b)
+            corp_no = self._hand(self._mql_lead(name="Corp no"), team_b, rep_b)
+            self._mql_lead(name="Still MQL")
+        with freeze_time("2026-11-02 10:00:00"):
+            fast.with_user(rep_a).action_review_accept(rating=5)
+            back.with_user(rep_a).action_review_reject(self.recycling.id, 2)
+            corp_yes.with_user(rep_b).action_review_accept(rating=4)
+            corp_no.with_user(rep_b).action_review_reject(self.duplicate.id, 1)
+        with freeze_time("2026-11-02 16:00:00"):
+            slow.with_user(rep_a).action_review_accept(rating=3)  # late
+        with freeze_time("2026-11-09 09:00:00"):
+            back.action_qualify()
+            self._hand(back, team_a, rep_a)
+        with freeze_time("2026-11-09 10:00:00"):
+            back.with_user(rep_a).action_review_accept(rating=4)
+        with freeze_time("2026-11-20 09:00:00"):
+            slow.with_user(self.user_desk).action_flag_mishandled(self.no_contact.id)
+
+    def test_same_figures_on_every_surface(self):
+        self._month()
+        with freeze_time("2026-11-25 12:00:00"):
+            data = (
+                self.env["pharmacy.alignment.dashboard"]
+                .with_user(self.user_manager)
+                .get_dashboard_data("month")
+            )
+        sales, marketing = data["sla"]["sales"], data["sla"]["marketing"]
+        funnel = {row["key"]: row for row in data["funnel"]["all"]}
+
+        # the figures, by their definitions (tools.kpi)
+        self.assertEqual(marketing["handed_off"], 5, "the recycled lead counts once")
+        self.assertEqual(funnel["handed_off"]["count"], marketing["handed_off"])
+        self.assertEqual(marketing["volume_target"], 60, "40 + 20, each team's")
+        self.assertEqual(marketing["attainment"], 8.3)
+        self.assertEqual((marketing["accepted"], marketing["reviewed"]), (4, 6))
+        self.assertEqual(marketing["acceptance_rate"], 66.7)
+        self.assertEqual(marketing["acceptance_target"], 63.3, "(70×40 + 50×20) / 60")
+        self.assertEqual(funnel["accepted"]["count"], marketing["accepted"])
+        self.assertEqual((sales["met"], sales["breached"]), (3, 1))
+        self.assertEqual(sales["rate"], 75.0)
+
+        # the ledger: per team, and its total recomputed from the sums (as
+        # the pivot asks for it), never the average of the teams' ratios
+        Ledger = self.env["pharmacy.sla.report"].with_user(self.user_manager)
+        measures = [
+            "handed_off_count:sum",
+            "volume_target:sum",
+            "volume_attainment:avg",
+            "acceptance_rate:avg",
+            "met_rate:avg",
+            "mishandled_count:sum",
+        ]
+        per_team = {
+            team: values
+            for team, *values in Ledger._read_group(NOVEMBER, ["team_id"], measures)
+        }
+        self.assertEqual(per_team[self.sales_team][:3], [3, 40, 7.5])
+        self.assertEqual(per_team[self.sales_team_2][:3], [2, 20, 10.0])
+        self.assertEqual(per_team[self.sales_team][3], 75.0)
+        self.assertEqual(per_team[self.sales_team_2][3], 50.0)
+        # what the pivot's total row reads (web read_group, no groupby)
+        [total] = Ledger.read_group(
+            NOVEMBER,
+            [
+                "handed_off_count:sum",
+                "volume_target:sum",
+                "volume_attainment:avg",
+                "acceptance_rate:avg",
+                "met_rate:avg",
+                "mishandled_count:sum",
+            ],
+            [],
+        )
+        self.assertEqual(total["handed_off_count"], marketing["handed_off"])
+        self.assertEqual(total["volume_target"], marketing["volume_target"])
+        self.assertEqual(round(total["volume_attainment"], 1), marketing["attainment"])
+        self.assertNotEqual(round(total["volume_attainment"], 1), (7.5 + 10.0) / 2)
+        self.assertEqual(
+            round(total["acceptance_rate"], 1), marketing["acceptance_rate"]
+        )
+        self.assertNotEqual(round(total["acceptance_rate"], 1), (75.0 + 50.0) / 2)
+        self.assertEqual(round(total["met_rate"], 1), sales["rate"])
+        self.assertEqual(total["mishandled_count"], 1)
+
+        # the digest of November
+        digest = (
+            self.env["digest.digest"]
+            .create({"name": "Head's monthly", "company_id": self.company.id})
+            .with_user(self.user_manager)
+            .with_context(
+                start_datetime=datetime(2026, 11, 1),
+                end_datetime=datetime(2026, 12, 1),
+            )
+        )
+        self.assertEqual(digest.kpi_pla_handed_off_value, marketing["handed_off"])
+        self.assertEqual(digest.kpi_pla_acceptance_value, marketing["acceptance_rate"])
+        self.assertEqual(digest.kpi_pla_sla_sales_value, sales["rate"])
+        self.assertEqual(digest.kpi_pla_sla_marketing_value, marketing["attainment"])
+
+        # every figure opens as many records as it counts
+        def opened(item, domain_key="domain"):
+            return (
+                self.env[item["res_model"]]
+                .with_user(self.user_manager)
+                .search_count(item[domain_key])
+            )
+
+        for row in data["funnel"]["all"]:
+            self.assertEqual(opened(row), row["count"], row["key"])
+        self.assertEqual(opened(sales), sales["clocks"])
+        self.assertEqual(opened(sales, "met_domain"), sales["met"])
+        self.assertEqual(opened(sales, "breached_domain"), sales["breached"])
+        self.assertEqual(opened(marketing), marketing["handed_off"])
+        self.assertEqual(opened(marketing, "reviewed_domain"), marketing["reviewed"])
+        for rejection in data["rejections"]:
+            self.assertEqual(opened(rejection), rejection["count"])
+        for row in data["velocity"]:
+            self.assertEqual(opened(row), row["count"], row["key"])
+
+        # one team: the same rules, narrowed
+        with freeze_time("2026-11-25 12:00:00"):
+            corporate = (
+                self.env["pharmacy.alignment.dashboard"]
+                .with_user(self.user_manager)
+                .get_dashboard_data("month", self.sales_team_2.id)
+            )
+        self.assertEqual(corporate["sla"]["marketing"]["handed_off"], 2)
+        self.assertEqual(corporate["sla"]["marketing"]["volume_target"], 20)
+        self.assertEqual(corporate["sla"]["marketing"]["acceptance_rate"], 50.0)
+
+    def test_default_period_has_data(self):
+        self._month()
+        Dashboard = self.env["pharmacy.alignment.dashboard"].with_user(self.user_desk)
+        with freeze_time("2026-12-01 08:00:00"):
+            data = Dashboard.get_dashboard_data()
+        self.assertEqual(data["period"]["key"], "last_month")
+        self.assertEqual(data["period"]["date_from"], "2026-11-01")
+        self.assertEqual(data["sla"]["marketing"]["handed_off"], 5)
+        with freeze_time("2026-11-25 08:00:00"):
+            self.assertEqual(Dashboard.get_dashboard_data()["period"]["key"], "month")
+            picked = Dashboard.get_dashboard_data("last_month")
+        self.assertEqual(picked["period"]["date_from"], "2026-10-01")
+        self.assertEqual(picked["sla"]["marketing"]["handed_off"], 0)
