@@ -133,6 +133,8 @@ def fill(env, count):
          WHERE lead.name LIKE 'Lead %'
         """
     )
+    # the stages each move reached first, as the module logs them
+    env["pharmacy.lead.event"]._backfill_reach()
     # a response clock and a review for every hand-off
     env.cr.execute(
         """

@@ -36,8 +36,9 @@ class PharmacyFunnelReport(models.Model):
             "date",
             "team_id",
             "company_id",
-            "from_state",
             "to_state",
+            "reach_from",
+            "reach_to",
         ],
         "crm.lead": [
             "user_id",
@@ -110,6 +111,47 @@ class PharmacyFunnelReport(models.Model):
         )
         return join, SQL("COALESCE(orders.amount, %s)", won)
 
+    @api.model
+    def _leads_sql(self):
+        """One row per lead of the flow with the stages it ever reached: from
+        the stage it entered at to the highest it went (the sum of its funnel
+        rows over all time, in one pass over the event log), and its won
+        revenue. The ROI report sums it per campaign, source and medium."""
+        join, revenue = self._revenue_sql()
+        reached = SQL(", ").join(
+            SQL(
+                "(ranks.entry_rank <= %(level)s AND ranks.max_rank >= %(level)s)::int "
+                "AS %(column)s",
+                level=level,
+                column=SQL.identifier(f"reached_{stage}"),
+            )
+            for level, stage in enumerate(funnel.STAGES)
+        )
+        return SQL(
+            """
+            SELECT lead.id AS lead_id, lead.company_id, lead.campaign_id,
+                   lead.source_id, lead.medium_id, %(reached)s,
+                   %(revenue)s AS revenue
+              FROM crm_lead lead
+              JOIN (
+                    SELECT event.lead_id,
+                           (array_agg(%(rank)s ORDER BY event.date, event.id)
+                               FILTER (WHERE %(rank)s IS NOT NULL))[1]
+                               AS entry_rank,
+                           max(%(rank)s) AS max_rank
+                      FROM pharmacy_lead_event event
+                     GROUP BY event.lead_id
+              ) ranks ON ranks.lead_id = lead.id
+              %(join)s
+             WHERE lead.lifecycle_state IS NOT NULL
+               AND ranks.entry_rank IS NOT NULL
+            """,
+            reached=reached,
+            revenue=revenue,
+            rank=_rank_sql("event.to_state"),
+            join=join,
+        )
+
     def init(self):
         tools.drop_view_if_exists(self.env.cr, self._table)
         join, revenue = self._revenue_sql()
@@ -128,26 +170,12 @@ class PharmacyFunnelReport(models.Model):
             SQL(
                 """
                 CREATE OR REPLACE VIEW %(table)s AS (
-                WITH ranked AS (
+                WITH moves AS (
                     SELECT event.id, event.lead_id, event.date, event.team_id,
-                           event.company_id, event.from_state, event.to_state,
-                           %(rank)s AS level,
-                           max(%(rank)s) OVER (
-                               PARTITION BY event.lead_id
-                               ORDER BY event.date, event.id
-                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-                           ) AS previous_max
+                           event.company_id, event.to_state,
+                           event.reach_from AS low, event.reach_to AS level
                       FROM pharmacy_lead_event event
-                ),
-                moves AS (
-                    SELECT ranked.*,
-                           CASE WHEN ranked.from_state IS NULL
-                                  OR ranked.previous_max IS NULL
-                                THEN ranked.level
-                                ELSE ranked.previous_max + 1 END AS low
-                      FROM ranked
-                     WHERE ranked.level IS NOT NULL
-                       AND ranked.level > COALESCE(ranked.previous_max, -1)
+                     WHERE event.reach_to >= 0  -- NO_REACH is -1
                 )
                 SELECT moves.id, moves.lead_id, moves.company_id, moves.team_id,
                        lead.user_id, lead.lead_origin, lead.lifecycle_state,
@@ -164,7 +192,6 @@ class PharmacyFunnelReport(models.Model):
                 )
                 """,
                 table=SQL.identifier(self._table),
-                rank=_rank_sql("event.to_state"),
                 columns=columns,
                 won=reached(lifecycle.WON),
                 revenue=revenue,
@@ -184,7 +211,7 @@ class PharmacyRoiReport(models.Model):
     _auto = False
     _order = "revenue desc"
     _depends = {
-        "pharmacy.funnel.report": ["lead_id"],
+        "pharmacy.funnel.report": ["lead_id"],  # the same tables
         "pharmacy.marketing.cost": ["campaign_id", "source_id", "company_id", "amount"],
     }
 
@@ -239,7 +266,8 @@ class PharmacyRoiReport(models.Model):
             SQL(
                 """
                 CREATE OR REPLACE VIEW %(table)s AS (
-                WITH figures AS (%(figures)s),
+                WITH leads AS (%(leads)s),
+                figures AS (%(figures)s),
                 costs AS (
                     SELECT CASE WHEN campaign_id IS NOT NULL THEN %(campaign)s
                                 ELSE %(source)s END AS dimension,
@@ -292,12 +320,12 @@ class PharmacyRoiReport(models.Model):
                     SQL(
                         """
                         SELECT %(dimension)s AS dimension, %(key)s AS key_id,
-                               company_id, count(DISTINCT lead_id) AS lead_count,
+                               company_id, count(*) AS lead_count,
                                sum(reached_mql) AS mql_count,
                                sum(reached_accepted) AS accepted_count,
                                sum(reached_won) AS won_count,
                                sum(revenue) AS revenue
-                          FROM pharmacy_funnel_report
+                          FROM leads
                          WHERE %(key)s IS NOT NULL
                          GROUP BY %(key)s, company_id
                         """,
@@ -306,6 +334,7 @@ class PharmacyRoiReport(models.Model):
                     )
                     for dimension in funnel.DIMENSIONS
                 ),
+                leads=self.env["pharmacy.funnel.report"]._leads_sql(),
             )
         )
 

@@ -207,7 +207,11 @@ class PharmacySlaReport(models.Model):
             UNION ALL
             -- a month of promise, dated noon of its first day (so that every
             -- time zone groups it in its month)
-            SELECT (row_number() OVER (ORDER BY vp.team_id, months.month)) * 8 + 4,
+            -- no window function here: the view's filters must reach the
+            -- rows of every branch (PostgreSQL pushes them down then)
+            SELECT (vp.team_id::bigint * 1000000
+                    + EXTRACT(YEAR FROM months.month)::int * 12
+                    + EXTRACT(MONTH FROM months.month)::int) * 8 + 4,
                    %(fact_target)s, %(marketing)s,
                    months.month + interval '12 hours', months.month, vp.team_id,
                    vp.policy_id, %(volume)s, vp.company_id, NULL,

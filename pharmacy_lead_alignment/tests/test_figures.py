@@ -180,6 +180,23 @@ class TestSameFigureEverywhere(PharmacyLeadershipCommon):
         self.assertEqual(corporate["sla"]["marketing"]["volume_target"], 20)
         self.assertEqual(corporate["sla"]["marketing"]["acceptance_rate"], 50.0)
 
+    def test_logged_reach_equals_the_log_replayed(self):
+        """The stages a move reached first, set when it is logged
+        (tools.kpi.first_reached), are what replaying the log in SQL gives
+        (the upgrade of a database with moves logged before them)."""
+        self._month()
+        Event = self.env["pharmacy.lead.event"]
+        events = Event.search([])
+        logged = {e.id: (e.reach_from, e.reach_to) for e in events}
+        self.assertIn((2, 2), logged.values(), "hand-offs reached Handed Off")
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE pharmacy_lead_event SET reach_from = NULL, reach_to = NULL"
+        )
+        Event._backfill_reach()
+        events.invalidate_recordset()
+        self.assertEqual({e.id: (e.reach_from, e.reach_to) for e in events}, logged)
+
     def test_default_period_has_data(self):
         self._month()
         Dashboard = self.env["pharmacy.alignment.dashboard"].with_user(self.user_desk)

@@ -19,9 +19,9 @@ month). **Team rule.** A fact belongs to the team of the lead after the move
 (the receiving sales team for a hand-off), a clock to its team, a decision to
 the team the lead was handed to, a promise to each team of the volume policy.
 
->>> first_reached(None, "mql", None)
+>>> first_reached("mql", None)
 ('mql',)
->>> first_reached("mql", "won", 1)
+>>> first_reached("won", 1)
 ('handed_off', 'accepted', 'opportunity', 'won')
 >>> ratio(2, 3), ratio(1, 0)
 (66.7, None)
@@ -155,30 +155,30 @@ def ratio(numerator, denominator, scale=100.0, digits=1):
 # ---------------------------------------------------------------------------
 
 
-def first_reached(from_state, to_state, previous_max):
+def first_reached(to_state, previous_max):
     """The funnel stages a move makes a lead reach for the first time.
 
-    :param from_state: the state before the move, ``None`` when the lead
-        enters the flow (it then reaches only the stage it enters at)
+    A lead's first move into the funnel reaches only the stage it enters at;
+    a later move reaches every stage above the highest reached before, up to
+    its own. Over all time a lead so reaches each stage from the one it
+    entered at to the highest it went, once.
+
     :param to_state: the state after the move
     :param previous_max: the highest funnel level the lead had reached
         before, ``None`` if none
     :return: stage keys of :data:`tools.funnel.STAGES`, in order
 
-    >>> first_reached("handed_off", "nurturing", 2)  # a rejection
+    >>> first_reached("nurturing", 2)  # a rejection
     ()
-    >>> first_reached("nurturing", "mql", 2)  # qualified again
+    >>> first_reached("mql", 2)  # qualified again after a recycling
     ()
-    >>> first_reached("lost", "won", 4)  # restored after a loss
+    >>> first_reached("won", 4)  # restored after a loss
     ('won',)
     """
     level = funnel.rank(to_state)
     if level is None or (previous_max is not None and level <= previous_max):
         return ()
-    if from_state is None or previous_max is None:
-        low = level
-    else:
-        low = previous_max + 1
+    low = level if previous_max is None else previous_max + 1
     return funnel.STAGES[low : level + 1]
 
 
