@@ -14,8 +14,10 @@
     "data": [
         "security/pharmacy_lead_alignment_groups.xml",
         "security/ir.model.access.csv",
+        "security/pharmacy_routing_security.xml",
         "security/pharmacy_lead_alignment_security.xml",
         "data/mail_activity_type_data.xml",
+        "data/mail_activity_type_recycle_data.xml",
         "data/ir_cron_data.xml",
         "data/pharmacy_scoring_rule_data.xml",
         "data/pharmacy_nurture_track_data.xml",
@@ -29,15 +31,16 @@
         "report/pharmacy_sla_report_views.xml",
         "wizard/pharmacy_scoring_settings_views.xml",
         "wizard/crm_lead_review_views.xml",
+        "wizard/crm_lead_qualify_views.xml",
         "views/pharmacy_lead_feedback_views.xml",
         "views/pharmacy_process_map_views.xml",
         "views/utm_views.xml",
         "views/digest_views.xml",
         "report/pharmacy_funnel_report_views.xml",
-        "views/crm_team_views.xml",
         "views/res_config_settings_views.xml",
         "wizard/crm_lead_handoff_views.xml",
         "views/pharmacy_lead_alignment_menus.xml",
+        "views/crm_team_views.xml",
     ],
     "assets": {
         "web.assets_backend": [
@@ -49,6 +52,7 @@
     },
     "demo": [
         "data/pharmacy_lead_alignment_demo.xml",
+        "data/pharmacy_routing_demo.xml",
     ],
     "installable": True,
     "application": False,

@@ -156,13 +156,16 @@ install_modules() {
 
 # install_demo: install the module WITH its demo data into a second throwaway
 # database (${DB}_demo, dropped by the same trap), as scripts/demo does; fails
-# on a non-zero exit or on any ERROR/CRITICAL log line.
+# on a non-zero exit, on any ERROR/CRITICAL log line or when the demo is not
+# what it should be (scripts/check_demo.py: demo loaded, company in RUB, users
+# in Russian at their home actions).
 install_demo() {
     local log="$TMP_DIR/install_demo.log"
     createdb "${PG_ARGS[@]}" -T template0 -E UTF8 "${DB}_demo"
     odoo_cmd -c "$CONF" -d "${DB}_demo" -i "$ADDON" --stop-after-init \
         --log-level=warn 2>&1 | tee "$log"
     check_odoo_log "$log"
+    python3 "$REPO_ROOT/scripts/check_demo.py" --config "$CONF" --database "${DB}_demo"
 }
 
 # install_cycle: in a third throwaway database (${DB}_cycle), stock CRM with

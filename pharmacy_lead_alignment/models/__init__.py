@@ -1,13 +1,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from . import pharmacy_audit_mixin
 from . import pharmacy_shared_mixin
-from . import crm_team
 from . import res_company
 from . import res_config_settings
 from . import crm_lead_scoring_frequency_field
 from . import pharmacy_lead_event
 from . import pharmacy_lead_domain_mixin
 from . import pharmacy_scoring_rule
+from . import crm_team
 from . import pharmacy_lead_engagement
 from . import mail_activity
 from . import mail_thread
@@ -35,6 +35,8 @@ from . import crm_lead_sla
 from . import crm_lead_feedback
 from . import crm_lead_confidentiality
 from . import crm_lead_merge
+from . import crm_lead_activities
+from . import crm_lead_routing
 from . import digest_digest
 from . import pharmacy_alignment_dashboard
 from . import pharmacy_demo_story

@@ -15,7 +15,12 @@ one place; each step lives in the file of its concern, all on ``crm.lead``:
 * ``crm_lead_sla``: the SLA clocks of a hand-off;
 * ``crm_lead_feedback``: sales' reviews, the desk's flags, the digest;
 * ``crm_lead_confidentiality``: sales never see a desk lead;
-* ``crm_lead_merge``: merging and deleting keep the audit records.
+* ``crm_lead_merge``: merging and deleting keep the audit records;
+* ``crm_lead_activities``: the automatic activities close with what they
+  asked for.
+
+Each desk or sales button answers with a notification of what it did
+(``pharmacy_notification``).
 
 Every applied transition calls :meth:`CrmLead._pla_on_lifecycle_change` once;
 the concern files extend it to follow the new state. The module's own code
@@ -35,6 +40,7 @@ from ..tools import lifecycle
 from ..tools.groups import GROUP_DESK, GROUP_MANAGER
 from ..tools.lifecycle import LifecycleError
 from .pharmacy_audit_mixin import is_state_checked, is_trusted, state_checked, trusted
+from .pharmacy_notification import lead_names, notification
 from .pharmacy_rpc_args import RpcArgs
 
 #: The logger of the whole ``crm.lead`` extension: its concern files log
@@ -113,6 +119,13 @@ class CrmLead(models.Model):
         "Sales: a sales user created it directly in a sales team.",
     )
     alignment_role = fields.Selection(related="team_id.alignment_role", tracking=False)
+    # stock CRM's figure, shown beside the module's Score once sales have the
+    # lead: say which is which
+    probability = fields.Float(
+        help="Sales' estimate of the chance to win this lead, from its stage (or "
+        "Odoo's predictive scoring). Not the Score, which is marketing's measure "
+        "of fit and engagement that decides qualification."
+    )
     lifecycle_event_ids = fields.One2many(
         "pharmacy.lead.event", "lead_id", string="Lifecycle Events", readonly=True
     )
@@ -296,9 +309,12 @@ class CrmLead(models.Model):
         3. the nurture graduates or drops (``crm_lead_nurture``);
         4. the SLA clocks start, are met or close (``crm_lead_sla``);
         5. the leads back with the desk take sales with them
-           (``crm_lead_confidentiality``).
+           (``crm_lead_confidentiality``);
+        6. the automatic activities the move fulfils are marked done, those
+           it makes pointless are cancelled (``crm_lead_activities``; an SLA
+           escalation follows its clock in step 4).
 
-        Steps 3 to 5 run after ``super()``, in the order in which
+        Steps 3 to 6 run after ``super()``, in the order in which
         ``models/__init__.py`` imports their files.
 
         :param events: the ``(lead, from, to, reason, is_override)`` tuples
@@ -317,23 +333,78 @@ class CrmLead(models.Model):
     # ACTIONS
     # ------------------------------------------------------------
 
-    def action_qualify(self):
-        """Desk: mark leads as Marketing Qualified by hand."""
+    def action_qualify(self, reason=None):
+        """Desk: mark leads as Marketing Qualified by hand.
+
+        Public for RPC. A lead below the company's lowest grade to qualify is
+        qualified only by an Alignment Manager, with ``reason``; the override
+        is logged in its event log.
+
+        :param str reason: why, mandatory below the lowest grade
+        :return: a notification of what happened, then a reload of the view
+        """
+        reason = RpcArgs(self.env).text("reason", reason)
         self._pla_require_desk()
-        self.write({"lifecycle_state": lifecycle.MQL})
-        return True
+        names = lead_names(self)
+        overrides = self.filtered(
+            lambda lead: (
+                lead.lifecycle_state in lifecycle.QUALIFY_FROM
+                and lead.below_qualify_grade
+            )
+        )
+        self._pla_transition(lifecycle.MQL, reason=reason or False)
+        if overrides:
+            message = self.env._(
+                "Marketing Qualified below the lowest grade, by override: "
+                "%(leads)s — your reason is in the event log.",
+                leads=names,
+            )
+        else:
+            message = self.env._(
+                "Marketing Qualified: %(leads)s — ready to hand off to sales.",
+                leads=names,
+            )
+        return notification(self.env, message)
+
+    def action_open_qualify(self):
+        """Alignment Manager: qualify leads below the lowest grade, with a
+        written reason (the qualify wizard)."""
+        if not is_trusted(self) and not self.env.user.has_group(GROUP_MANAGER):
+            raise AccessError(
+                self.env._(
+                    "Only an Alignment Manager may qualify a lead below the "
+                    "lowest grade to qualify, with a written reason."
+                )
+            )
+        return self._pla_wizard_action("crm_lead_qualify_action")
 
     def action_disqualify(self):
-        """Desk: set aside leads that will never buy (spam, not our segment)."""
+        """Desk: set aside leads that will never buy (spam, not our segment).
+
+        :return: a notification of what happened, then a reload of the view
+        """
         self._pla_require_desk()
+        names = lead_names(self)
         self.write({"lifecycle_state": lifecycle.DISQUALIFIED})
-        return True
+        return notification(
+            self.env,
+            self.env._("Disqualified: %(leads)s.", leads=names),
+        )
 
     def action_reopen(self):
-        """Desk: bring disqualified leads back to the desk, in Inquiry."""
+        """Desk: bring disqualified leads back to the desk, in Inquiry.
+
+        :return: a notification of what happened, then a reload of the view
+        """
         self._pla_require_desk()
+        names = lead_names(self)
         self.write({"lifecycle_state": lifecycle.INQUIRY})
-        return True
+        return notification(
+            self.env,
+            self.env._(
+                "Back to Inquiry: %(leads)s — with the desk again.", leads=names
+            ),
+        )
 
     def action_open_handoff(self):
         self._pla_require_desk()
@@ -498,8 +569,13 @@ class CrmLead(models.Model):
             kind = lead._pla_check_transition(
                 old, new_state, reason=reason, can_override=can_override
             )
+            below_grade = lead._pla_check_qualify_grade(
+                old, new_state, reason=reason, can_override=can_override
+            )
             needs_desk = needs_desk or old in lifecycle.GATED_STATES
-            events.append((lead, old, new_state, reason, kind == "override"))
+            events.append(
+                (lead, old, new_state, reason, kind == "override" or below_grade)
+            )
         if needs_desk and new_state != lifecycle.LOST:
             self._pla_require_desk()
         return events
@@ -589,6 +665,8 @@ class CrmLead(models.Model):
                 new_state,
                 previous=(previous or {}).get(lead.id),
             )
+            # no automatic move qualifies a lead below the grade (no override)
+            lead._pla_check_qualify_grade(lead.lifecycle_state, new_state)
             events.append((lead, lead.lifecycle_state, new_state, reason, False))
         if events:
             leads = self.browse([event[0].id for event in events])

@@ -24,6 +24,7 @@ from .crm_lead import _logger
 from .crm_lead_batch import CONCURRENCY_ERRORS
 from .pharmacy_activity import schedule_activities
 from .pharmacy_audit_mixin import trusted
+from .pharmacy_notification import date_label, deadline_label, lead_names, notification
 from .pharmacy_rpc_args import RpcArgs
 
 #: Where the weekly desk digest stands: the first day of the last week sent.
@@ -76,16 +77,30 @@ class CrmLead(models.Model):
 
         :param int rating: 1 (poor) to 5 (excellent), optional
         :param str comment: optional
-        :return: True
+        :return: a notification of what happened (with the deadline of the
+            contact SLA, if one started), then a reload of the view
         """
         args = RpcArgs(self.env)
         rating = args.rating("rating", rating)
         comment = args.text("comment", comment)
         self._pla_check_reviewable()
         rating = self._pla_review_rating(rating, required=False)
-        return self._pla_transition(
+        names = lead_names(self)
+        self._pla_transition(
             lifecycle.ACCEPTED, review=(False, rating, comment or False)
         )
+        deadlines = [deadline for deadline in self.mapped("sla_deadline") if deadline]
+        if deadlines:
+            message = self.env._(
+                "Accepted: %(leads)s — contact them by %(deadline)s (SLA).",
+                leads=names,
+                deadline=deadline_label(self.env, min(deadlines)),
+            )
+        else:
+            message = self.env._(
+                "Accepted: %(leads)s — now in your pipeline.", leads=names
+            )
+        return notification(self.env, message)
 
     def action_review_reject(self, reason_id, rating, comment=None, recycle_date=None):
         """Sales: reject handed-off leads with a reason and a quality rating.
@@ -98,7 +113,7 @@ class CrmLead(models.Model):
         :param int rating: 1 (poor) to 5 (excellent), required
         :param str comment: optional
         :param recycle_date: for a recycling reason, when the leads come back
-        :return: True
+        :return: a notification of what happened, then a reload of the view
         """
         args = RpcArgs(self.env)
         reason_id = args.record_id("reason_id", reason_id, required=False)
@@ -128,8 +143,10 @@ class CrmLead(models.Model):
                 )
         text = f"{reason.name}: {comment}" if comment else reason.name
         review = (reason.id, rating, comment or False)
+        names = lead_names(self)  # the leads go back out of sales' sight
         if reason.action == feedback.ACTION_RECYCLE:
-            return self._pla_recycle(text, when, review=review)
+            self._pla_recycle(text, when, review=review)
+            return self._pla_recycled_notification(names, when, rejected=True)
         state = (
             lifecycle.INQUIRY
             if reason.action == feedback.ACTION_RETURN
@@ -147,7 +164,59 @@ class CrmLead(models.Model):
                 values={"team_id": desk.id, "user_id": False},
             )
             moved.flush_recordset()  # see action_recycle: out of the caller's sight
-        return True
+        if state == lifecycle.INQUIRY:
+            message = self.env._(
+                "Rejected: %(leads)s — back to the lead desk, in Inquiry.",
+                leads=names,
+            )
+        else:
+            message = self.env._("Rejected: %(leads)s — disqualified.", leads=names)
+        return notification(self.env, message)
+
+    def _pla_recycled_notification(self, names, when=False, rejected=False):
+        """What recycling leads did (a rejection that recycles them, or
+        :meth:`action_recycle`), as a notification."""
+        params = {"leads": names}
+        if when and when > fields.Date.context_today(self):
+            params["date"] = date_label(self.env, when)
+            message = (
+                self.env._(
+                    "Rejected: %(leads)s — back to the lead desk's nurturing on "
+                    "%(date)s.",
+                    **params,
+                )
+                if rejected
+                else self.env._(
+                    "Recycled: %(leads)s — back to the lead desk's nurturing on "
+                    "%(date)s.",
+                    **params,
+                )
+            )
+        else:
+            message = (
+                self.env._(
+                    "Rejected: %(leads)s — back to the lead desk's nurturing.",
+                    **params,
+                )
+                if rejected
+                else self.env._(
+                    "Recycled: %(leads)s — back to the lead desk's nurturing.",
+                    **params,
+                )
+            )
+        return notification(self.env, message)
+
+    def _pla_flagged_notification(self, reason):
+        """What flagging leads did, as a notification (the flag wizard's)."""
+        return notification(
+            self.env,
+            self.env._(
+                "Flagged as “%(reason)s”: %(leads)s — the sales team leader has "
+                "an activity to look into it.",
+                reason=reason.name,
+                leads=lead_names(self),
+            ),
+        )
 
     def action_flag_mishandled(self, reason_id, comment=None):
         """Desk: flag accepted leads that sales mishandled.

@@ -7,8 +7,11 @@ move to Nurturing. A daily job runs the steps that are due, an activity or
 an e-mail, each once per lead; an e-mail only with marketing consent, to a
 usable address. Reaching MQL graduates the nurture; leaving the desk flow
 another way drops it. Sales send a handed-off lead that is not ready back
-here (:meth:`CrmLead.action_recycle`), paused until the day they give. The
-lead's consents, which decide what it may receive, are summed up here too.
+here (:meth:`CrmLead.action_recycle`), paused until the day they give: it
+then joins a matching track, or the desk is asked to decide, and only what it
+does after the recycle can qualify it again (``scoring.qualifying_score``).
+The lead's consents, which decide what it may receive, are summed up here
+too.
 """
 
 from collections import defaultdict
@@ -18,11 +21,12 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools import lifecycle
+from ..tools import lifecycle, scoring
 from .crm_lead import _logger
 from .crm_lead_batch import CONCURRENCY_ERRORS
 from .pharmacy_activity import schedule_activities
 from .pharmacy_audit_mixin import trusted
+from .pharmacy_notification import lead_names, nurture_notification
 from .pharmacy_rpc_args import RpcArgs
 
 
@@ -55,6 +59,14 @@ class CrmLead(models.Model):
         readonly=True,
         help="Nurturing is paused until this day, then the lead is re-enrolled.",
     )
+    recycled_at = fields.Datetime(
+        string="Recycled On",
+        copy=False,
+        readonly=True,
+        help="When sales last sent the lead back as not ready. Until it is handed "
+        "off again, only the engagement it earns after this moment (with its fit) "
+        "can qualify it on its own; the desk may still qualify it by hand.",
+    )
     consent_ids = fields.One2many("pharmacy.lead.consent", "lead_id", string="Consents")
     processing_consent = fields.Boolean(
         compute="_compute_consents", store=True, string="Data Processing Consent"
@@ -81,6 +93,13 @@ class CrmLead(models.Model):
             events, new_state, direct=direct, review=review
         )
         self._pla_nurture_follow_state(new_state)
+        if new_state == lifecycle.HANDED_OFF:
+            # handed off again: a later recycle starts a new count
+            recycled = self.filtered("recycled_at")
+            if recycled:
+                trusted(recycled).write(
+                    {"recycled_at": False, "engagement_since_recycle": 0}
+                )
         return result
 
     # ------------------------------------------------------------
@@ -113,14 +132,14 @@ class CrmLead(models.Model):
                             lead=lead.display_name,
                         )
                     )
-        return True
+        return nurture_notification(self, "enrol")
 
     def action_nurture_pause(self):
         self._pla_require_desk()
         trusted(
             self.filtered(lambda lead: lead.nurture_state == lifecycle.NURTURE_RUNNING)
         ).write({"nurture_state": lifecycle.NURTURE_PAUSED})
-        return True
+        return nurture_notification(self, "pause")
 
     def action_nurture_resume(self):
         self._pla_require_desk()
@@ -134,7 +153,7 @@ class CrmLead(models.Model):
                     "nurture_next_date": max(lead.nurture_next_date or today, today),
                 }
             )
-        return True
+        return nurture_notification(self, "resume")
 
     def action_nurture_remove(self):
         self._pla_require_desk()
@@ -145,18 +164,23 @@ class CrmLead(models.Model):
                 "nurture_next_date": False,
             }
         )
-        return True
+        return nurture_notification(self, "remove")
 
     def action_recycle(self, reason, recycle_date=None):
         """Send handed-off leads back to the desk as "not ready".
 
         They return to Nurturing with ``recycle_count + 1`` and the reason;
         with a ``recycle_date`` their nurture is paused until that day, then
-        they are re-enrolled; without, they are enrolled at once.
+        they come back; without, they come back at once. Coming back, a
+        lead joins the first matching nurture track, or the desk gets an
+        activity to decide. Until it is handed off again, the lead qualifies
+        on its own only on engagement earned after the recycle (its fit
+        alone, or its old engagement, no longer do); the desk may qualify it
+        by hand.
 
         :param str reason: why the lead is not ready (required)
         :param recycle_date: when to come back (date or ISO string)
-        :return: True
+        :return: a notification of what happened, then a reload of the view
         """
         args = RpcArgs(self.env)
         # a rejection recycles with "<reason name>: <comment>"
@@ -169,9 +193,10 @@ class CrmLead(models.Model):
                     "their supplier contract ends in March)."
                 )
             )
-        return self._pla_recycle(
-            reason, fields.Date.to_date(recycle_date) if recycle_date else False
-        )
+        when = fields.Date.to_date(recycle_date) if recycle_date else False
+        names = lead_names(self)  # before they leave sales' sight
+        self._pla_recycle(reason, when)
+        return self._pla_recycled_notification(names, when)
 
     def _pla_recycle(self, reason, when=False, review=None):
         """Recycle handed-off leads (see :meth:`action_recycle`).
@@ -206,6 +231,8 @@ class CrmLead(models.Model):
                     "recycle_count": lead.recycle_count + 1,
                     "recycle_reason": reason,
                     "recycle_date": when,
+                    "recycled_at": fields.Datetime.now(),
+                    "engagement_since_recycle": 0,
                     "nurture_step_id": False,
                 },
             )
@@ -217,8 +244,7 @@ class CrmLead(models.Model):
                     }
                 )
             else:
-                lead_sudo.write({"nurture_state": False})
-                lead_sudo._pla_nurture_auto_enrol()
+                lead_sudo._pla_recycle_return()
             # the lead is the desk's now, out of the caller's sight: what its
             # move left to recompute is computed here, not by the caller's
             # end-of-request flush (which may not read it any more)
@@ -233,7 +259,8 @@ class CrmLead(models.Model):
     def _cron_run_nurture_steps(self, batch_size=500):
         """Run the nurture steps that are due, a batch per call.
 
-        Recycled leads whose date has come are re-enrolled first. Each step
+        Recycled leads whose date has come return first (see
+        :meth:`_pla_recycle_return`). Each step
         runs once per lead (a unique step-run row is written with it, in the
         same transaction), so a re-run or a crash half-way never sends
         twice; a lead whose step fails is noted on its chatter and moves on.
@@ -257,8 +284,8 @@ class CrmLead(models.Model):
         back_ids = self._pla_claim_leads(back_domain, batch_size)
         back = Lead.browse(back_ids or [])
         if back:
-            trusted(back).write({"nurture_state": False, "recycle_date": False})
-            back._pla_nurture_auto_enrol()
+            trusted(back).write({"recycle_date": False})
+            back._pla_recycle_return()
         lead_ids = None
         if back_ids is not None:
             lead_ids = self._pla_claim_leads(
@@ -307,12 +334,119 @@ class CrmLead(models.Model):
                 "nurture_state": state,
                 "nurture_step_id": False,
                 "nurture_next_date": False,
+                # a paused recycled lead that left nurturing is not due back
+                "recycle_date": False,
             }
         )
 
+    def _pla_recycle_return(self):
+        """Recycled leads come back to the desk's nurturing: each joins the
+        first active track of its company that it matches; for the others
+        the desk gets an activity to decide (enrol, qualify or disqualify).
+
+        :return: the leads enrolled in a track
+        """
+        trusted(self).write({"nurture_state": False})
+        enrolled = self._pla_nurture_auto_enrol()
+        (self - enrolled)._pla_schedule_recycle_activity()
+        return enrolled
+
+    def _pla_schedule_recycle_activity(self):
+        """One "Recycled: decide" activity per lead for its desk, in one
+        batch."""
+        activity_type = self.env.ref(
+            "pharmacy_lead_alignment.mail_activity_type_recycle_decide",
+            raise_if_not_found=False,
+        )
+        if not activity_type or not self:
+            return self.env["mail.activity"]
+        return schedule_activities(
+            activity_type,
+            (
+                (
+                    lead,
+                    lead.user_id or lead.team_id.user_id or lead.team_id.member_ids[:1],
+                    {
+                        "note": self.env._(
+                            "Sales sent this lead back as not ready (%(reason)s) "
+                            "and no nurture track matches it: enrol it in a track, "
+                            "qualify it or disqualify it.",
+                            reason=lead.recycle_reason or "",
+                        )
+                    },
+                )
+                for lead in self
+            ),
+        )
+
+    def _pla_nurture_resume(self):
+        """Leads whose qualification was undone (their score fell back
+        below the threshold) take up their nurture where it stopped: a
+        graduated nurture resumes at the first step of its track not run for
+        the lead yet (completed when none is left); a lead whose track was
+        archived since is enrolled anew, like a new one."""
+        graduated = self.filtered(
+            lambda lead: (
+                lead.lifecycle_state == lifecycle.NURTURING
+                and lead.nurture_state == lifecycle.NURTURE_GRADUATED
+            )
+        )
+        if not graduated:
+            return
+        runs = (
+            self.env["pharmacy.nurture.step.run"]
+            .sudo()
+            .search_read([("lead_id", "in", graduated.ids)], ["lead_id", "step_id"])
+        )
+        done = {(run["lead_id"][0], run["step_id"][0]) for run in runs}
+        today = fields.Date.context_today(self)
+        resume = defaultdict(lambda: self.browse())
+        anew = self.browse()
+        for lead in graduated:
+            track = lead.nurture_track_id.sudo()
+            if not track.active:
+                anew |= lead
+                continue
+            steps = track.step_ids.sorted(lambda step: (step.sequence, step.id))
+            following = next(
+                (step for step in steps if (lead.id, step.id) not in done),
+                self.env["pharmacy.nurture.step"],
+            )
+            resume[following] |= lead
+        for step, leads in resume.items():
+            trusted(leads).write(
+                {
+                    "nurture_state": lifecycle.NURTURE_RUNNING
+                    if step
+                    else lifecycle.NURTURE_COMPLETED,
+                    "nurture_step_id": step.id,
+                    "nurture_next_date": today + relativedelta(days=step.wait_days)
+                    if step
+                    else False,
+                }
+            )
+        if anew:
+            trusted(anew).write({"nurture_state": False})
+            anew._pla_nurture_auto_enrol()
+
+    def _pla_below_mql(self):
+        """Whether the lead cannot qualify on its own now (the nurture
+        tracks take it): its score (a recycled lead: what can qualify it,
+        ``scoring.qualifying_score``) is below its company's threshold."""
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        qualifying = scoring.qualifying_score(
+            self.lead_score,
+            (self.fit_score, self.engagement_since_recycle)
+            if self.recycled_at
+            else None,
+        )
+        return qualifying is None or qualifying < company.lead_mql_threshold
+
     def _pla_nurture_auto_enrol(self):
-        """Enrol Inquiry leads below the MQL threshold in the first active
-        track of their company whose filter they match."""
+        """Enrol Inquiry and Nurturing leads below the MQL threshold
+        (:meth:`_pla_below_mql`) in the first active track of their company
+        whose filter they match."""
         leads = self.filtered(
             lambda lead: (
                 lead.lifecycle_state in (lifecycle.INQUIRY, lifecycle.NURTURING)
@@ -330,8 +464,7 @@ class CrmLead(models.Model):
             candidates = remaining.filtered(
                 lambda lead, track=track: (
                     (lead.company_id or self.env.company) == track.company_id
-                    and lead.lead_score
-                    < (lead.company_id or self.env.company).lead_mql_threshold
+                    and lead._pla_below_mql()
                 )
             )
             if not candidates:

@@ -3,12 +3,16 @@
 
 The fit rules (``pharmacy.scoring.rule``) that a lead matches give its fit
 score and its grade; its engagement events (``crm_lead_scoring_signals``)
-give points that are worth half after every half-life. Their sum is the
-score: reaching the MQL threshold qualifies an Inquiry or Nurturing lead,
-falling below it sends an MQL back to Nurturing
-(:meth:`CrmLead._pla_apply_mql_moves`). Leads are scored when created and
-when a field a fit rule reads changes; a daily job decays and re-scores
-every open lead of the flow, batch by batch.
+give their rule's current points, worth half after every half-life. Their
+sum is the score: reaching the MQL threshold qualifies an Inquiry or
+Nurturing lead, falling below it sends an MQL back to the state it was
+qualified from (:meth:`CrmLead._pla_apply_mql_moves`), so that removing a
+rule undoes what adding it did. Two exceptions, decided in
+``tools/scoring.py``: a lead the desk qualified by hand (``mql_by_hand``)
+never falls back on its own; a lead sales recycled as "not ready"
+(``recycled_at``) re-qualifies only on engagement earned since. Leads are
+scored when created and when a field a fit rule reads changes; a daily job
+decays and re-scores every open lead of the flow, batch by batch.
 """
 
 import json
@@ -32,6 +36,12 @@ SYNC_RESCORE_LIMIT = 2000
 SCORING_CURSOR_PARAM = "pharmacy_lead_alignment.scoring_cursor"
 #: How many reasons the kanban card shows on hover.
 REASONS_SHOWN = 3
+#: Fields of this concern only the module writes (besides ``SYSTEM_FIELDS``
+#: of ``crm_lead``): whether the desk qualified the lead, when sales last
+#: recycled it and what it earned since.
+SCORING_SYSTEM_FIELDS = frozenset(
+    {"mql_by_hand", "recycled_at", "engagement_since_recycle"}
+)
 
 
 class CrmLead(models.Model):
@@ -82,7 +92,22 @@ class CrmLead(models.Model):
     score_summary = fields.Char(
         string="Top Reasons",
         compute="_compute_score_summary",
-        help="The rules that weigh most in the score.",
+        help="The rules that weigh most in the score, then what the other rules "
+        "add: together they make the score.",
+    )
+    mql_by_hand = fields.Boolean(
+        string="Qualified by Hand",
+        readonly=True,
+        copy=False,
+        help="The desk qualified this lead itself: no change of score or of the "
+        "scoring rules sends it back; only the desk does.",
+    )
+    engagement_since_recycle = fields.Integer(
+        string="Engagement since Recycled",
+        readonly=True,
+        copy=False,
+        help="What the lead earned since sales last sent it back as not ready: "
+        "with its fit, only this engagement can qualify it again on its own.",
     )
     temperature = fields.Selection(
         lifecycle.TEMPERATURE_SELECTION,
@@ -119,15 +144,71 @@ class CrmLead(models.Model):
     @api.depends("score_reason_data")
     @api.depends_context("lang")
     def _compute_score_summary(self):
-        reasons_of = {lead: json.loads(lead.score_reason_data or "[]") for lead in self}
+        reasons_of = {
+            lead: self._pla_parse_reasons(lead.score_reason_data) for lead in self
+        }
         names = self.env["pharmacy.scoring.rule"]._rule_names(
-            {rule_id for reasons in reasons_of.values() for rule_id, _p in reasons},
+            {rule_id for top, _n, _p in reasons_of.values() for rule_id, _p in top},
             self.env.lang or "en_US",
         )
-        for lead, reasons in reasons_of.items():
-            lead.score_summary = " · ".join(
-                f"{names.get(rule_id, '?')} {points:+d}" for rule_id, points in reasons
+        for lead, (top, others, rest) in reasons_of.items():
+            parts = [
+                f"{names.get(rule_id, '?')} {points:+d}" for rule_id, points in top
+            ]
+            signed = f"{rest:+d}"
+            if others == 1:
+                parts.append(self.env._("%(points)s from 1 other rule", points=signed))
+            elif others:
+                parts.append(
+                    self.env._(
+                        "%(points)s from %(count)s other rules",
+                        points=signed,
+                        count=others,
+                    )
+                )
+            lead.score_summary = " · ".join(parts)
+
+    @api.model
+    def _pla_parse_reasons(self, data):
+        """``(top, other rules, their points)`` of stored reasons; reasons
+        stored before the remainder was kept are a plain list."""
+        reasons = json.loads(data or "[]")
+        if isinstance(reasons, dict):
+            return (
+                reasons.get("top", []),
+                reasons.get("others", 0),
+                reasons.get("rest", 0),
             )
+        return reasons, 0, 0
+
+    # ------------------------------------------------------------
+    # GUARDS AND THE LIFECYCLE HOOK
+    # ------------------------------------------------------------
+
+    @api.model
+    def _pla_system_fields(self):
+        """The scoring's own fields are refused like ``SYSTEM_FIELDS``."""
+        return super()._pla_system_fields() | SCORING_SYSTEM_FIELDS
+
+    def _pla_on_lifecycle_change(self, events, new_state, direct=False, review=None):
+        """Remember how each lead entered MQL: by hand (a state written by
+        a button, a form or RPC) or by its score (moved by the scoring). A
+        lead restored to MQL keeps what it had."""
+        result = super()._pla_on_lifecycle_change(
+            events, new_state, direct=direct, review=review
+        )
+        if new_state == lifecycle.MQL:
+            entered = {
+                lead.id
+                for lead, old, _new, _reason, _override in events
+                if old not in lifecycle.RESTORABLE_FROM
+            }
+            changed = self.filtered(
+                lambda lead: lead.id in entered and lead.mql_by_hand != direct
+            )
+            if changed:
+                trusted(changed).write({"mql_by_hand": direct})
+        return result
 
     # ------------------------------------------------------------
     # CRONS
@@ -236,12 +317,16 @@ class CrmLead(models.Model):
         return bool(read.intersection(vals))
 
     @api.model
-    def _pla_rescore_companies(self, companies):
-        """Re-score the open leads of ``companies`` after a settings or rule
-        change: at once when few, else through the scoring action."""
-        domain = self._pla_scoring_domain() + [
-            ("company_id", "in", companies.ids + [False]),
-        ]
+    def _pla_rescore_companies(self, companies, domain=None):
+        """Re-score the open leads of ``companies`` (those matching
+        ``domain`` if given) after a settings or rule change: at once when
+        few, else through the scoring action, which re-scores every open
+        lead in batches."""
+        domain = (
+            self._pla_scoring_domain()
+            + [("company_id", "in", companies.ids + [False])]
+            + list(domain or [])
+        )
         Lead = self.sudo().with_context(active_test=True)
         count = Lead.search_count(domain)
         if not count:
@@ -318,35 +403,51 @@ class CrmLead(models.Model):
         matched = self._pla_match_rules(rules, in_memory)
         engagement = {} if new else self._pla_engagement_by_lead(today)
         points_of = {rule_id: points for rule_id, _domain, points in rules}
+        half_life = settings["half_life"]
         rows, rule_links, grade_moves = [], {}, defaultdict(list)
-        new_scores = {}
+        moves = defaultdict(list)
         for lead_id, cur in current.items():
             fit_ids = matched.get(lead_id, [])
             fit = sum(points_of[rule_id] for rule_id in fit_ids)
             events = engagement.get(lead_id, [])
             eng = scoring.engagement_score(
-                [(points, age) for _rule, points, age in events],
-                settings["half_life"],
+                [(points, age) for _rule, points, age, _when in events], half_life
             )
-            grade = scoring.grade(
-                fit, settings["grade_a"], settings["grade_b"], settings["grade_c"]
+            fresh = None
+            if cur["recycled_at"]:
+                fresh = scoring.engagement_score(
+                    [
+                        (points, age)
+                        for _rule, points, age, when in events
+                        if when > cur["recycled_at"]
+                    ],
+                    half_life,
+                )
+            score, grade, move = scoring.rescore(
+                fit,
+                eng,
+                settings,
+                cur["state"],
+                previous_score=cur["score"],
+                by_hand=cur["by_hand"],
+                fresh=fresh,
             )
-            reasons = self._pla_reasons(fit_ids, points_of, events, settings)
-            values = (fit, eng, fit + eng, reasons)
-            old = (cur["fit"], cur["eng"], cur["score"], cur["reasons"] or "[]")
-            if values != old or not cur["grade"]:
+            reasons = self._pla_reasons(fit_ids, points_of, events, eng, settings)
+            values = (fit, eng, score, reasons, fresh or 0)
+            if values != self._pla_old(current, lead_id) or not cur["grade"]:
                 rows.append((lead_id, *values, grade, today))
             if cur["grade"] and grade != cur["grade"]:
                 grade_moves[grade].append(lead_id)
             if set(fit_ids) != cur["rule_ids"]:
                 rule_links[lead_id] = (cur["rule_ids"], set(fit_ids))
-            new_scores[lead_id] = (fit + eng, grade)
+            if move:
+                moves[move].append(lead_id)
         self._pla_write_scores(rows, rule_links)
         for grade, lead_ids in grade_moves.items():
             trusted(self.browse(lead_ids)).write({"lead_grade": grade})
-        self._pla_apply_mql_moves(settings, current, new_scores)
+        self._pla_apply_mql_moves(moves)
         changed_ids = {
-            row[0] for row in rows if row[1:5] != self._pla_old(current, row[0])
+            row[0] for row in rows if row[1:6] != self._pla_old(current, row[0])
         }
         changed_ids |= set(rule_links)
         changed_ids |= {lead_id for ids in grade_moves.values() for lead_id in ids}
@@ -355,7 +456,13 @@ class CrmLead(models.Model):
     @api.model
     def _pla_old(self, current, lead_id):
         cur = current[lead_id]
-        return (cur["fit"], cur["eng"], cur["score"], cur["reasons"] or "[]")
+        return (
+            cur["fit"],
+            cur["eng"],
+            cur["score"],
+            cur["reasons"] or "[]",
+            cur["fresh"],
+        )
 
     def _pla_current_scores(self, in_memory):
         """What is stored now, per lead: from the cache for small sets, else
@@ -371,6 +478,9 @@ class CrmLead(models.Model):
                     "grade": lead.lead_grade,
                     "date": lead.score_date,
                     "rule_ids": set(lead.score_rule_ids.ids),
+                    "by_hand": lead.mql_by_hand,
+                    "recycled_at": lead.recycled_at,
+                    "fresh": lead.engagement_since_recycle,
                 }
                 for lead in self
             }
@@ -384,13 +494,17 @@ class CrmLead(models.Model):
                 "lead_grade",
                 "score_date",
                 "score_rule_ids",
+                "mql_by_hand",
+                "recycled_at",
+                "engagement_since_recycle",
             ]
         )
         cr = self.env.cr
         cr.execute(
             SQL(
                 "SELECT id, lifecycle_state, fit_score, engagement_score, lead_score,"
-                " score_reason_data, lead_grade, score_date FROM crm_lead"
+                " score_reason_data, lead_grade, score_date, mql_by_hand,"
+                " recycled_at, engagement_since_recycle FROM crm_lead"
                 " WHERE id = ANY(%s)",
                 self.ids,
             )
@@ -405,6 +519,9 @@ class CrmLead(models.Model):
                 "grade": row[6],
                 "date": row[7],
                 "rule_ids": set(),
+                "by_hand": bool(row[8]),
+                "recycled_at": row[9],
+                "fresh": row[10] or 0,
             }
             for row in cr.fetchall()
         }
@@ -465,33 +582,46 @@ class CrmLead(models.Model):
         return matched
 
     def _pla_engagement_by_lead(self, today):
-        """``{lead_id: [(rule_id, points, age_days), …]}`` in one query."""
-        rows = (
-            self.env["pharmacy.lead.engagement"]
-            .sudo()
-            .search_read(
-                [("lead_id", "in", self.ids)], ["lead_id", "rule_id", "points", "date"]
+        """``{lead_id: [(rule_id, points, age_days, date), …]}`` in one query.
+
+        Every event counts with the *current* points of its rule, as a fit
+        rule does: changing an engagement rule's points re-scores the leads
+        that earned it, and the events of an archived rule count nothing
+        (each event keeps the points it had when it happened, for the
+        record)."""
+        self.env["pharmacy.lead.engagement"].flush_model(["lead_id", "rule_id", "date"])
+        self.env["pharmacy.scoring.rule"].flush_model(["points", "active"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT event.lead_id, event.rule_id, rule.points, event.date"
+                " FROM pharmacy_lead_engagement AS event"
+                " JOIN pharmacy_scoring_rule AS rule ON rule.id = event.rule_id"
+                " WHERE event.lead_id = ANY(%s) AND rule.active"
+                " ORDER BY event.lead_id, event.date, event.id",
+                self.ids,
             )
         )
         result = defaultdict(list)
-        for row in rows:
-            age = (today - row["date"].date()).days
-            result[row["lead_id"][0]].append((row["rule_id"][0], row["points"], age))
+        for lead_id, rule_id, points, when in self.env.cr.fetchall():
+            age = (today - when.date()).days
+            result[lead_id].append((rule_id, points, age, when))
         return result
 
     @api.model
-    def _pla_reasons(self, fit_ids, points_of, events, settings):
-        """The heaviest rules behind a score, as stored JSON."""
-        items = [(rule_id, points_of[rule_id]) for rule_id in fit_ids]
+    def _pla_reasons(self, fit_ids, points_of, events, engagement, settings):
+        """The heaviest rules behind a score and what the others add, as
+        stored JSON: ``{"top": [[rule id, points], …], "others": n, "rest":
+        points}``, adding up to the score (see ``scoring.reasons``)."""
         by_rule = defaultdict(float)
-        for rule_id, points, age in events:
+        for rule_id, points, age, _when in events:
             by_rule[rule_id] += scoring.decayed(points, age, settings["half_life"])
-        items += [
-            (rule_id, scoring.round_half_up(points))
-            for rule_id, points in by_rule.items()
-            if scoring.round_half_up(points)
-        ]
-        return json.dumps(scoring.top_reasons(items, REASONS_SHOWN))
+        top, others, rest = scoring.reasons(
+            [(rule_id, points_of[rule_id]) for rule_id in fit_ids],
+            sorted(by_rule.items()),
+            engagement,
+            REASONS_SHOWN,
+        )
+        return json.dumps({"top": top, "others": others, "rest": rest})
 
     def _pla_write_scores(self, rows, rule_links):
         """Write scores in a few set-based statements (no per-lead UPDATE)."""
@@ -500,6 +630,7 @@ class CrmLead(models.Model):
             "engagement_score",
             "lead_score",
             "score_reason_data",
+            "engagement_since_recycle",
             "lead_grade",
             "score_date",
         ]
@@ -509,6 +640,7 @@ class CrmLead(models.Model):
             SQL(
                 "fit_score = v.fit, engagement_score = v.eng, lead_score = v.score,"
                 " score_reason_data = v.reasons,"
+                " engagement_since_recycle = v.fresh,"
                 " lead_grade = COALESCE(lead.lead_grade, v.grade),"
                 " score_date = v.scored"
             ),
@@ -517,6 +649,7 @@ class CrmLead(models.Model):
                 ("eng", "int"),
                 ("score", "int"),
                 ("reasons", "varchar"),
+                ("fresh", "int"),
                 ("grade", "varchar"),
                 ("scored", "date"),
             ],
@@ -558,21 +691,16 @@ class CrmLead(models.Model):
     # MQL MOVES
     # ------------------------------------------------------------
 
-    def _pla_apply_mql_moves(self, settings, current, new_scores):
+    def _pla_apply_mql_moves(self, moves):
         """Qualify leads that reached the threshold; send back MQLs that
-        fell below it. Logged like every transition."""
-        moves = defaultdict(list)
-        for lead_id, (score, grade) in new_scores.items():
-            target = scoring.mql_move(
-                current[lead_id]["state"],
-                score,
-                grade,
-                settings["mql_threshold"],
-                settings["mql_min_grade"],
-                previous_score=current[lead_id]["score"],
-            )
-            if target:
-                moves[target].append(lead_id)
+        fell below it, each to the state it was qualified from (Inquiry or
+        Nurturing, ``scoring.fall_back_state``) and its nurture resumed (its
+        "Ready for hand-off" activity is cancelled with the move, see
+        ``crm_lead_activities``): adding a rule and removing it again leaves
+        the lead as it was. Logged like every transition.
+
+        :param moves: ``{target state: [lead ids]}`` from ``scoring.rescore``
+        """
         if moves.get(lifecycle.MQL):
             qualified = self.browse(moves[lifecycle.MQL])
             qualified._pla_apply_transition(
@@ -580,10 +708,16 @@ class CrmLead(models.Model):
             )
             qualified._pla_schedule_ready_activity()
         if moves.get(lifecycle.NURTURING):
-            self.browse(moves[lifecycle.NURTURING])._pla_apply_transition(
-                lifecycle.NURTURING,
-                reason=self.env._("Score fell below the MQL threshold"),
-            )
+            fallen = self.browse(moves[lifecycle.NURTURING])
+            before = fallen._pla_previous_states()
+            by_target = defaultdict(list)
+            for lead in fallen:
+                by_target[scoring.fall_back_state(before[lead.id])].append(lead.id)
+            for target, lead_ids in by_target.items():
+                self.browse(lead_ids)._pla_apply_transition(
+                    target, reason=self.env._("Score fell below the MQL threshold")
+                )
+            fallen._pla_nurture_resume()
 
     def _pla_schedule_ready_activity(self):
         """Give the desk a "Ready for hand-off" activity per newly qualified

@@ -8,6 +8,11 @@ log the built-in ones. Each event (``pharmacy.lead.engagement``) carries the
 points of its engagement rule; ``crm_lead_scoring`` turns them into the
 engagement score. A call or a meeting marked done is also the first contact
 of the SLA (``crm_lead_sla``).
+
+A lead without a company (website forms and integrations often create one)
+uses the rules of the current company (``self.env.company``): the company
+whose rules score it (``crm_lead_scoring``) and that its events are written
+in.
 """
 
 from datetime import date, datetime
@@ -15,7 +20,7 @@ from datetime import date, datetime
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools import sla
+from ..tools import scoring, sla
 from ..tools.scoring import (
     CATEGORY_ENGAGEMENT,
     TRIGGER_ACTIVITY,
@@ -41,7 +46,8 @@ class CrmLead(models.Model):
         """Log a custom engagement signal on leads, for integrations (RPC).
 
         :param str code: the code of an active engagement rule of the lead's
-            company, e.g. ``price_list_request``
+            company (of the current company for a lead without one), or a
+            shared one, e.g. ``price_list_request``
         :param date: when it happened (datetime or ISO string), default now
         :param str note: free text kept on the event
         :return: ids of the created engagement events
@@ -55,12 +61,13 @@ class CrmLead(models.Model):
         Rule = self.env["pharmacy.scoring.rule"].sudo()
         vals_list = []
         for lead in self:
+            company = lead._pla_rules_company()
             rule = Rule.search(
                 [
                     ("category", "=", CATEGORY_ENGAGEMENT),
                     ("trigger", "=", TRIGGER_CUSTOM),
                     ("code", "=", code),
-                    ("company_id", "in", [lead.company_id.id, False]),
+                    ("company_id", "in", [company.id, False]),
                 ],
                 limit=1,
             )
@@ -69,7 +76,7 @@ class CrmLead(models.Model):
                     [
                         ("category", "=", CATEGORY_ENGAGEMENT),
                         ("trigger", "=", TRIGGER_CUSTOM),
-                        ("company_id", "in", [lead.company_id.id, False]),
+                        ("company_id", "in", [company.id, False]),
                     ]
                 ).mapped("code")
                 raise UserError(
@@ -91,6 +98,12 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------
     # SIGNALS
     # ------------------------------------------------------------
+
+    def _pla_rules_company(self):
+        """The company whose scoring rules apply to the lead: its own, or
+        the current one for a lead without a company."""
+        self.ensure_one()
+        return self.company_id or self.env.company
 
     @api.model
     def _pla_parse_signal_date(self, value):
@@ -120,7 +133,7 @@ class CrmLead(models.Model):
             "date": when,
             "note": note or False,
             "source_ref": source or False,
-            "company_id": (self.company_id or self.env.company).id,
+            "company_id": self._pla_rules_company().id,
         }
 
     def _pla_log_trigger(self, trigger, note=False, source=False, activity_type=None):
@@ -140,7 +153,7 @@ class CrmLead(models.Model):
             lead._pla_engagement_vals(rule, now, note, source)
             for lead in leads
             for rule in rules
-            if rule.company_id in (lead.company_id, self.env["res.company"])
+            if rule.company_id in (lead._pla_rules_company(), self.env["res.company"])
         ]
         return self.env["pharmacy.lead.engagement"].sudo().create(vals_list)
 
@@ -183,3 +196,31 @@ class CrmLead(models.Model):
         ``mail.thread._message_route_process``): never reached from RPC, where
         ``message_new`` and ``message_update`` are public."""
         self.sudo()._pla_log_trigger(TRIGGER_EMAIL, note=subject)
+
+
+class PharmacyLeadEngagement(models.Model):
+    """What an event is worth today follows the scoring: the *current*
+    points of its rule (nothing once the rule is archived), decayed; the
+    event's own points stay what the rule gave when it happened."""
+
+    # one concern per file: how engagement scores
+    _inherit = "pharmacy.lead.engagement"
+
+    @api.depends(
+        "rule_id.points",
+        "rule_id.active",
+        "date",
+        "company_id.lead_engagement_half_life",
+    )
+    def _compute_points_today(self):
+        today = fields.Date.context_today(self)
+        for event in self:
+            rule = event.rule_id.sudo()
+            half_life = event.company_id.sudo().lead_engagement_half_life or 30.0
+            event.points_today = scoring.round_half_up(
+                scoring.decayed(
+                    rule.points if rule.active else 0,
+                    event._age_days(today),
+                    half_life,
+                )
+            )

@@ -20,6 +20,7 @@ from odoo.tools import SQL
 from ..tools import lifecycle, sla
 from .crm_lead import _logger
 from .crm_lead_batch import CONCURRENCY_ERRORS
+from .pharmacy_activity import automatic_activities, close_activities
 
 
 class CrmLead(models.Model):
@@ -330,10 +331,12 @@ class CrmLead(models.Model):
                 }
             )
         clocks.lead_id._pla_sla_refresh()
+        clocks.filtered("escalation_level").lead_id._pla_sla_escalations_done()
         return clocks
 
     def _pla_sla_close(self):
-        """The lead left the flow: running clocks stop without a breach."""
+        """The lead left the flow: running clocks stop without a breach, and
+        the escalations of its breached ones no longer apply."""
         clocks = (
             self.env["pharmacy.lead.sla"]
             .sudo()
@@ -341,7 +344,44 @@ class CrmLead(models.Model):
         )
         clocks.write({"state": sla.CLOSED})
         clocks.lead_id._pla_sla_refresh()
+        close_activities(self._pla_sla_escalations())
         return clocks
+
+    def _pla_sla_escalations_done(self):
+        """What the escalations of these leads asked for happened: the
+        clocks they warned about are reached (accepted or rejected in time
+        or late, first contact made). Marked done, as Odoo's "Mark Done"."""
+        close_activities(
+            self._pla_sla_escalations(),
+            done=True,
+            feedback=self.env._("Done: the breached SLA clock is now reached."),
+        )
+
+    def _pla_sla_escalations(self):
+        """The open escalations of these leads' breached clocks (see
+        ``pharmacy.lead.sla._escalate``): automated to-dos of the leads for the
+        people their escalated clocks warned (team leader, sales manager, head
+        of the pharmacy). Two searches, whatever the number of leads."""
+        Activity = self.env["mail.activity"].sudo()
+        clocks = (
+            self.env["pharmacy.lead.sla"]
+            .sudo()
+            .search([("lead_id", "in", self.ids), ("escalation_level", ">", 0)])
+        )
+        todo = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
+        if not clocks or not todo:
+            return Activity
+        warned = defaultdict(set)
+        for clock in clocks:
+            people = (
+                clock.team_id.user_id
+                | clock.company_id.sla_sales_manager_id
+                | clock.company_id.alignment_head_id
+            )
+            warned[clock.lead_id.id].update(people.ids)
+        return automatic_activities(clocks.lead_id, todo).filtered(
+            lambda activity: activity.user_id.id in warned[activity.res_id]
+        )
 
     def _pla_sla_refresh(self):
         """Copy the most urgent open clock onto the lead (kanban, filters)."""
@@ -412,6 +452,8 @@ class CrmLead(models.Model):
             clock.write(values)
         if with_hours:
             clocks.lead_id._pla_sla_refresh()
+            reached = clocks.filtered(lambda clock: clock.id in held)
+            reached.filtered("escalation_level").lead_id._pla_sla_escalations_done()
 
     @api.model
     def _pla_sla_set_aside_held(self, clocks, now):

@@ -1,11 +1,14 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""The add-on's automated activities, scheduled in one batch.
+"""The add-on's automated activities, scheduled and closed in one batch.
 
 ``mail.activity.mixin.activity_schedule`` gives every record of a set the same
 user, summary and note; the add-on's activities differ from record to record
 (the lead's owner, its score, the breached policy, each reader of a map).
 :func:`schedule_activities` builds, per activity, the values
 ``activity_schedule`` builds and creates them all in one ``create``.
+:func:`automatic_activities` finds the open ones of given types in one
+search, and :func:`close_activities` marks them done or cancels them
+(``tools.activities`` says which, when a lead moves).
 """
 
 
@@ -74,3 +77,50 @@ def schedule_activities(
         )
         .create(vals_list)
     )
+
+
+def automatic_activities(records, activity_types):
+    """The open automated activities of ``activity_types`` on ``records``, in
+    one search, as superuser (the callers decided they close).
+
+    Like ``activity_search`` of Odoo's mixin, nothing is found when the
+    context holds ``mail_activity_automation_skip``.
+
+    :param records: records of a model with ``mail.activity.mixin``
+    :param activity_types: ``mail.activity.type`` records
+    :return: ``mail.activity`` records
+    """
+    env = records.env
+    Activity = env["mail.activity"].sudo()
+    if (
+        not records.ids
+        or not activity_types
+        or env.context.get("mail_activity_automation_skip")
+    ):
+        return Activity
+    return Activity.search(
+        [
+            ("res_model", "=", records._name),
+            ("res_id", "in", records.ids),
+            ("automated", "=", True),
+            ("activity_type_id", "in", activity_types.ids),
+        ]
+    )
+
+
+def close_activities(activities, done=False, feedback=False):
+    """Close automated activities: ``done`` (Odoo's "Mark Done": a message
+    on the record's chatter, with ``feedback``, by the current user), or
+    cancelled (deleted: what they asked no longer applies).
+
+    :param activities: ``mail.activity`` records (as superuser)
+    :return: the number of activities closed
+    """
+    count = len(activities)
+    if not activities:
+        return 0
+    if done:
+        activities.action_feedback(feedback=feedback or False)
+    else:
+        activities.unlink()
+    return count

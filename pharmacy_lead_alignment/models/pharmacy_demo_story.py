@@ -13,8 +13,9 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.tools import SQL
+from odoo.tools.translate import load_language
 
 X = "pharmacy_lead_alignment."
 
@@ -157,13 +158,155 @@ PLOT = [
     ("comeback", 42, "seminar"),
 ]
 
+#: campaign key -> (xmlid of the demo data, cost of this month and the two
+#: before, in the company's currency)
 CAMPAIGNS = {
-    "vaccines": ("Сезон вакцинации", (90000, 60000, 45000)),
-    "seminar": ("Семинары для врачей", (30000, 30000, 20000)),
-    "corporate": ("Аптечки для офисов", (50000, 40000, 0)),
-    "franchise": ("Франшиза: вебинары", (70000, 0, 0)),
-    "loyalty": ("Программа лояльности", (15000, 15000, 15000)),
+    "vaccines": ("utm_campaign_vaccines_demo", (90000, 60000, 45000)),
+    "seminar": ("utm_campaign_seminar_demo", (30000, 30000, 20000)),
+    "corporate": ("utm_campaign_corporate_demo", (50000, 40000, 0)),
+    "franchise": ("utm_campaign_franchise_demo", (70000, 0, 0)),
+    "loyalty": ("utm_campaign_loyalty_demo", (15000, 15000, 15000)),
 }
+
+#: The language the demo users work in (the administrator keeps English).
+DEMO_LANG = "ru_RU"
+
+#: The sales-process map, in English and Russian.
+MAP_NAME = ("How a lead becomes a customer", "Как лид становится клиентом аптеки")
+MAP_DESCRIPTION = (
+    "How marketing and sales work with leads.",
+    "Как маркетинг и продажи работают с лидами.",
+)
+#: translated fields of a step, in the order of the texts of MAP_STEPS
+STEP_TEXT_FIELDS = ("name", "definition", "entry_criteria", "exit_criteria")
+#: (lifecycle state, owner side, English texts, Russian texts); the desk owns
+#: the marketing steps, both sales teams the sales steps
+MAP_STEPS = [
+    (
+        "inquiry",
+        "marketing",
+        (
+            "Inquiry",
+            "The lead came from the website, by e-mail or by phone.",
+            "Any new lead without a sales team.",
+            "The lead is assessed: nurturing, MQL or disqualified.",
+        ),
+        (
+            "Запрос",
+            "Лид пришёл с сайта, по почте или звонку.",
+            "Любой новый лид без команды продаж.",
+            "Лид оценён: прогрев, MQL или дисквалификация.",
+        ),
+    ),
+    (
+        "nurturing",
+        "marketing",
+        (
+            "Nurturing",
+            "The lead receives the e-mails and calls of its track.",
+            "Score below the MQL threshold.",
+            "The score reached the threshold or the track ended.",
+        ),
+        (
+            "Прогрев",
+            "Лид получает письма и звонки трека.",
+            "Балл ниже порога MQL.",
+            "Балл достиг порога или трек завершён.",
+        ),
+    ),
+    (
+        "mql",
+        "marketing",
+        (
+            "Marketing qualified",
+            "The lead is ready to talk to sales.",
+            "Score ≥ 50 and grade C or better.",
+            "Handed off to a sales team.",
+        ),
+        (
+            "Квалифицирован маркетингом",
+            "Лид готов к разговору с продажами.",
+            "Балл ≥ 50 и класс не ниже C.",
+            "Передан в команду продаж.",
+        ),
+    ),
+    (
+        "handed_off",
+        "sales",
+        (
+            "Handed off to sales",
+            "Sales decide: accept or reject.",
+            "Hand-off by the lead desk.",
+            "Accepted, or rejected with a reason and a rating.",
+        ),
+        (
+            "Передан в продажи",
+            "Продажи решают: принять или отклонить.",
+            "Передача лид-деском.",
+            "Принят или отклонён с причиной и оценкой.",
+        ),
+    ),
+    (
+        "accepted",
+        "sales",
+        (
+            "Accepted by sales",
+            "The salesperson contacts the customer.",
+            "The lead is accepted.",
+            "First contact: a call, a meeting or an e-mail.",
+        ),
+        (
+            "Принят продажами",
+            "Продавец связывается с клиентом.",
+            "Лид принят.",
+            "Первый контакт: звонок, встреча или письмо.",
+        ),
+    ),
+    (
+        "opportunity",
+        "sales",
+        (
+            "Opportunity",
+            "Quotation and negotiation.",
+            "The need is confirmed.",
+            "Contract signed or deal lost.",
+        ),
+        (
+            "Сделка",
+            "Коммерческое предложение и переговоры.",
+            "Потребность подтверждена.",
+            "Договор подписан или сделка проиграна.",
+        ),
+    ),
+    (
+        "won",
+        "sales",
+        ("Won", "The customer signed a contract.", "Contract signed.", "—"),
+        ("Выиграна", "Клиент заключил договор.", "Договор подписан.", "—"),
+    ),
+    (
+        "lost",
+        "sales",
+        ("Lost", "The deal did not happen.", "A lost reason is given.", "—"),
+        ("Проиграна", "Сделка не состоялась.", "Указана причина проигрыша.", "—"),
+    ),
+    (
+        "disqualified",
+        "marketing",
+        (
+            "Disqualified",
+            "Spam, not our segment, duplicate.",
+            "Decision of the lead desk or of sales.",
+            "—",
+        ),
+        (
+            "Дисквалифицирован",
+            "Спам, не наш сегмент, дубль.",
+            "Решение лид-деска или продаж.",
+            "—",
+        ),
+    ),
+]
 
 
 class PharmacyDemoStory(models.AbstractModel):
@@ -171,7 +314,43 @@ class PharmacyDemoStory(models.AbstractModel):
     _description = "Lead Alignment Demo Story"
 
     @api.model
+    def _load_language(self, code):
+        """Activate ``code`` with the translations of every installed module,
+        as *Settings › Languages › Add* does, and of this module's data, so
+        that the story's notes name its tracks and rules in that language
+        (Odoo loads them again, with the demo's own, once the demo is in)."""
+        load_language(self.env.cr, code)
+        self.env["ir.module.module"].search(
+            [("name", "=", self._module), ("state", "in", ("to install", "to upgrade"))]
+        )._update_translations([code])
+        return True
+
+    @api.model
+    def _set_company_currency(self, company_id, currency_id):
+        """Activate the currency and make it the company's. Odoo refuses to
+        change the currency of a company that has journal items (accounting
+        installed and used): then the company keeps its own."""
+        company = self.env["res.company"].browse(company_id)
+        currency = self.env["res.currency"].with_context(active_test=False)
+        currency = currency.browse(currency_id)
+        currency.active = True
+        if company.currency_id == currency:
+            return True
+        if "account.move.line" in self.env and self.env[
+            "account.move.line"
+        ].search_count([("company_id", "=", company.id)], limit=1):
+            return True
+        company.currency_id = currency
+        return True
+
+    @api.model
     def _build(self):
+        # the desk, sales and the head work in Russian: what they write
+        # (notes, activities) is in Russian, as it would be in real life
+        return self.with_context(lang=DEMO_LANG)._tell()
+
+    @api.model
+    def _tell(self):
         env = self.env
         company = env.ref("base.main_company")
         desk = env.ref(X + "user_desk_demo")
@@ -197,7 +376,14 @@ class PharmacyDemoStory(models.AbstractModel):
 
         def qualify(leads):
             todo = leads.filtered(lambda lead: lead.lifecycle_state != "mql")
-            todo.with_user(desk).action_qualify()
+            # below the lowest grade, the head qualifies, with her reason
+            low = todo.filtered("below_qualify_grade")
+            (todo - low).with_user(desk).action_qualify()
+            if low:
+                env.flush_all()  # see rep(): one request per user action
+                low.with_user(head).action_qualify(
+                    reason="Срочный запрос клиента: беру под свою ответственность"
+                )
 
         def hand(leads):
             qualify(leads)
@@ -321,9 +507,9 @@ class PharmacyDemoStory(models.AbstractModel):
                     if number % 3
                     else False,
                     "campaign_id": campaigns[campaign].id if campaign else False,
-                    "source_id": env.ref("utm.utm_source_newsletter").id
+                    "source_id": env.ref(X + "utm_source_website_demo").id
                     if number % 2
-                    else env.ref("utm.utm_source_search_engine").id,
+                    else env.ref(X + "utm_source_yandex_demo").id,
                     "medium_id": env.ref("utm.utm_medium_email").id,
                     "expected_revenue": 20000 + 7500 * (number % 9),
                 }
@@ -381,12 +567,11 @@ class PharmacyDemoStory(models.AbstractModel):
 
     @api.model
     def _campaigns(self, company, today):
-        Campaign = self.env["utm.campaign"]
         Cost = self.env["pharmacy.marketing.cost"]
         result = {}
         month = today.replace(day=1)
-        for key, (title, amounts) in CAMPAIGNS.items():
-            campaign = Campaign.create({"title": title})
+        for key, (xmlid, amounts) in CAMPAIGNS.items():
+            campaign = self.env.ref(X + xmlid)
             Cost.create(
                 [
                     {
@@ -394,7 +579,7 @@ class PharmacyDemoStory(models.AbstractModel):
                         "company_id": company.id,
                         "date": month - relativedelta(months=index),
                         "amount": amount,
-                        "name": title,
+                        "name": "Бюджет на месяц",
                     }
                     for index, amount in enumerate(amounts)
                     if amount
@@ -506,122 +691,61 @@ class PharmacyDemoStory(models.AbstractModel):
 
     @api.model
     def _process_map(self, company, head, desk, sales):
-        Policy = self.env["pharmacy.sla.policy"]
+        """The published sales-process map, written in English and Russian
+        (each reader gets it, and prints it, in their language)."""
+        env = self.env(context=dict(self.env.context, lang="en_US"))
         policy = {
-            "handed_off": self.env.ref(X + "sla_policy_response_demo"),
-            "accepted": self.env.ref(X + "sla_policy_contact_demo"),
-            "mql": self.env.ref(X + "sla_policy_volume_demo"),
+            "handed_off": env.ref(X + "sla_policy_response_demo"),
+            "accepted": env.ref(X + "sla_policy_contact_demo"),
+            "mql": env.ref(X + "sla_policy_volume_demo"),
         }
-        steps = [
-            (
-                "inquiry",
-                "Запрос",
-                "marketing",
-                "Лид пришёл с сайта, по почте или звонку.",
-                "Любой новый лид без команды продаж.",
-                "Лид оценён: прогрев, MQL или дисквалификация.",
-            ),
-            (
-                "nurturing",
-                "Прогрев",
-                "marketing",
-                "Лид получает письма и звонки трека.",
-                "Балл ниже порога MQL.",
-                "Балл достиг порога или трек завершён.",
-            ),
-            (
-                "mql",
-                "Квалифицирован маркетингом",
-                "marketing",
-                "Лид готов к разговору с продажами.",
-                "Балл ≥ 50 и класс не ниже C.",
-                "Передан в команду продаж.",
-            ),
-            (
-                "handed_off",
-                "Передан в продажи",
-                "sales",
-                "Продажи решают: принять или отклонить.",
-                "Передача лид-деском.",
-                "Принят или отклонён с причиной и оценкой.",
-            ),
-            (
-                "accepted",
-                "Принят продажами",
-                "sales",
-                "Продавец связывается с клиентом.",
-                "Лид принят.",
-                "Первый контакт: звонок, встреча или письмо.",
-            ),
-            (
-                "opportunity",
-                "Сделка",
-                "sales",
-                "Коммерческое предложение и переговоры.",
-                "Потребность подтверждена.",
-                "Договор подписан или сделка проиграна.",
-            ),
-            (
-                "won",
-                "Выиграна",
-                "sales",
-                "Клиент заключил договор.",
-                "Договор подписан.",
-                "—",
-            ),
-            (
-                "lost",
-                "Проиграна",
-                "sales",
-                "Сделка не состоялась.",
-                "Указана причина проигрыша.",
-                "—",
-            ),
-            (
-                "disqualified",
-                "Дисквалифицирован",
-                "marketing",
-                "Спам, не наш сегмент, дубль.",
-                "Решение лид-деска или продаж.",
-                "—",
-            ),
-        ]
+        teams_of_side = {
+            "marketing": env.ref(X + "crm_team_desk_demo"),
+            "sales": env.ref(X + "crm_team_clinics_demo")
+            | env.ref(X + "crm_team_corporate_demo"),
+        }
         pmap = (
-            self.env["pharmacy.process.map"]
+            env["pharmacy.process.map"]
             .with_user(head)
             .create(
                 {
-                    "name": "Как лид становится клиентом аптеки",
+                    "name": MAP_NAME[0],
                     "company_id": company.id,
-                    "description": "<p>Как маркетинг и продажи работают с лидами.</p>",
+                    "description": f"<p>{MAP_DESCRIPTION[0]}</p>",
                     "step_ids": [
-                        (
-                            0,
-                            0,
+                        Command.create(
                             {
                                 "sequence": index,
                                 "lifecycle_state": state,
-                                "name": name,
+                                "name": english[0],
                                 "owner_side": side,
-                                "definition": definition,
-                                "entry_criteria": entry,
-                                "exit_criteria": exit_,
-                                "sla_policy_id": policy.get(state, Policy).id,
-                            },
+                                "team_ids": [Command.set(teams_of_side[side].ids)],
+                                "definition": english[1],
+                                "entry_criteria": english[2],
+                                "exit_criteria": english[3],
+                                "sla_policy_id": policy[state].id
+                                if state in policy
+                                else False,
+                            }
                         )
-                        for index, (
-                            state,
-                            name,
-                            side,
-                            definition,
-                            entry,
-                            exit_,
-                        ) in enumerate(steps)
+                        for index, (state, side, english, _russian) in enumerate(
+                            MAP_STEPS
+                        )
                     ],
                 }
             )
         )
-        pmap.with_user(head).action_publish()
+        pmap.update_field_translations("name", {DEMO_LANG: MAP_NAME[1]})
+        pmap.update_field_translations(
+            "description", {DEMO_LANG: {MAP_DESCRIPTION[0]: MAP_DESCRIPTION[1]}}
+        )
+        for step, (_state, _side, _english, russian) in zip(
+            pmap.step_ids, MAP_STEPS, strict=True
+        ):
+            for field, text in zip(STEP_TEXT_FIELDS, russian, strict=True):
+                step.update_field_translations(field, {DEMO_LANG: text})
+        pmap = pmap.with_context(lang=DEMO_LANG)  # the head publishes in Russian
+        pmap.action_publish()
         for user in (desk, sales):
             pmap.with_user(user).action_acknowledge()
         return pmap

@@ -19,6 +19,8 @@ class PharmacyLeadDomainMixin(models.AbstractModel):
 
     _name = "pharmacy.lead.domain.mixin"
     _description = "Filter on Leads"
+    #: the field holding the filter
+    _lead_domain_field = "domain"
 
     def _lead_domain(self):
         """The record's domain as a list, checked against crm.lead.
@@ -27,7 +29,7 @@ class PharmacyLeadDomainMixin(models.AbstractModel):
         """
         self.ensure_one()
         try:
-            domain = ast.literal_eval(self.domain or "[]")
+            domain = ast.literal_eval(self[self._lead_domain_field] or "[]")
             if not isinstance(domain, list | tuple):
                 raise ValueError(self.env._("a domain is a list of conditions"))
             domain = list(domain)

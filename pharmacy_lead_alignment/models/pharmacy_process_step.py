@@ -32,7 +32,13 @@ class PharmacyProcessStep(models.Model):
     sla_policy_id = fields.Many2one(
         "pharmacy.sla.policy", string="SLA Policy", check_company=True
     )
-    team_id = fields.Many2one("crm.team", string="Responsible Team", check_company=True)
+    team_ids = fields.Many2many(
+        "crm.team",
+        string="Responsible Teams",
+        check_company=True,
+        domain="[('alignment_role', '!=', False)]",
+        help="The desk or sales teams that do this step.",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):

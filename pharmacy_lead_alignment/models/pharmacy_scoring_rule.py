@@ -5,6 +5,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.osv import expression
 from odoo.tools import SQL
 
 from ..tools import feedback, lifecycle, scoring
@@ -32,12 +33,28 @@ SCORE_FIELDS = frozenset(
         "score_summary",
         "score_date",
         "lifecycle_state",
+        "mql_by_hand",
+        "engagement_since_recycle",
     }
 )
 #: Nor any field of these prefixes, along any relation path.
 SCORE_PREFIXES = ("score_",)
-#: Rule fields whose change alters fit scores.
+#: Rule fields whose change alters scores (fit scores, and engagement scores:
+#: events count with their rule's current points).
 FIT_FIELDS = ("domain", "points", "active", "company_id", "category")
+#: What the preview of a fit rule groups the open leads by: everything the
+#: scoring decision reads (``scoring.rescore``), so that leads alike share a
+#: group and the preview runs a few grouped queries, never a loop over leads.
+PREVIEW_GROUPBY = (
+    "company_id",
+    "lifecycle_state",
+    "fit_score",
+    "lead_score",
+    "lead_grade",
+    "mql_by_hand",
+    "engagement_since_recycle",
+    "recycled_at:year",
+)
 #: Rule fields the cached fit rules hold (their order follows the sequence).
 CACHED_FIELDS = (*FIT_FIELDS, "sequence")
 
@@ -47,6 +64,13 @@ class PharmacyScoringRule(models.Model):
 
     Fit rules give points to leads matching a domain; engagement rules turn a
     signal (activity done, inbound e-mail, custom code) into dated events.
+
+    Both kinds score with their *current* points: creating, changing,
+    archiving or deleting a rule re-scores the leads it scores (at once for a
+    few, else through the daily scoring action), so that removing a rule
+    undoes exactly what adding it did. A fit rule without a filter must be
+    confirmed (``applies_to_all``); the form previews what saving a fit rule
+    does before it is saved.
     """
 
     _name = "pharmacy.scoring.rule"
@@ -76,11 +100,47 @@ class PharmacyScoringRule(models.Model):
         default="[]",
         help="The leads this fit rule gives its points to.",
     )
+    applies_to_all = fields.Boolean(
+        string="Applies to Every Lead",
+        help="A fit rule without a filter gives its points to every open lead: "
+        "tick this to confirm it. A new filter asks for the confirmation again.",
+    )
     points = fields.Integer(
         required=True,
         default=10,
         aggregator=False,
-        help="Between -100 and 100. Negative points lower the score.",
+        help="Between -100 and 100. Negative points lower the score. Leads score "
+        "with the rule's current points, engagement rules too: changing them "
+        "re-scores every lead the rule scores, the leads that earned an "
+        "engagement signal before included.",
+    )
+    # What saving a fit rule as it stands in the form does, before it is saved
+    preview_matched = fields.Integer(
+        string="Open Leads Matched",
+        compute="_compute_preview",
+        groups=GROUP_MANAGER,
+        help="Open leads of the rule's company that the rule, as it stands in the "
+        "form, gives its points to.",
+    )
+    preview_grade = fields.Integer(
+        string="Grades That Change",
+        compute="_compute_preview",
+        groups=GROUP_MANAGER,
+        help="Open leads whose grade (A to D) changes on saving.",
+    )
+    preview_up = fields.Integer(
+        string="Leads That Qualify",
+        compute="_compute_preview",
+        groups=GROUP_MANAGER,
+        help="Inquiry and Nurturing leads that reach the MQL threshold on saving; "
+        "each gets a “Ready for hand-off” activity for the desk.",
+    )
+    preview_down = fields.Integer(
+        string="Leads That Fall Back",
+        compute="_compute_preview",
+        groups=GROUP_MANAGER,
+        help="Leads qualified by their score that fall back below the MQL "
+        "threshold on saving, to the state they were qualified from.",
     )
     trigger = fields.Selection(
         scoring.TRIGGER_SELECTION,
@@ -165,6 +225,28 @@ class PharmacyScoringRule(models.Model):
                 domain, forbidden=SCORE_FIELDS, forbidden_prefixes=SCORE_PREFIXES
             )
 
+    # named to run after the points and trigger checks (constraints run in the
+    # order of their names): the most basic error is told first
+    @api.constrains("domain", "category", "applies_to_all", "active")
+    def _check_wildcard_confirmed(self):
+        for rule in self.filtered(
+            lambda rule: (
+                rule.category == CATEGORY_FIT
+                and rule.active
+                and not rule.applies_to_all
+            )
+        ):
+            if scoring.matches_every_lead(rule._parse_domain()):
+                raise ValidationError(
+                    self.env._(
+                        "Fit rule “%(rule)s” has no filter: it would give "
+                        "%(points)s points to every open lead. Add a filter, or "
+                        "tick “Applies to Every Lead” to confirm it.",
+                        rule=rule.name,
+                        points=rule.points,
+                    )
+                )
+
     @api.constrains("category", "trigger", "activity_type_id", "code")
     def _check_trigger(self):
         for rule in self.filtered(lambda r: r.category == CATEGORY_ENGAGEMENT):
@@ -217,19 +299,23 @@ class PharmacyScoringRule(models.Model):
         return rules
 
     def write(self, vals):
-        touches_fit = any(fname in vals for fname in FIT_FIELDS)
-        before = self.filtered(lambda r: r.category == CATEGORY_FIT)
+        if "domain" in vals and "applies_to_all" not in vals:
+            # a new filter: an empty one must be confirmed again
+            vals = {**vals, "applies_to_all": False}
+        touches = any(fname in vals for fname in FIT_FIELDS)
+        before = self._rescore_scope() if touches else None
         version_scope = []
         if any(fname in vals for fname in CACHED_FIELDS) and (
-            before or vals.get("category") == CATEGORY_FIT
+            self.filtered(lambda r: r.category == CATEGORY_FIT)
+            or vals.get("category") == CATEGORY_FIT
         ):
             version_scope = self._version_scope(vals)
         Company = self.env["res.company"]
         Company._pla_bump_rules_version(version_scope)
         result = super().write(vals)
         Company._pla_bump_rules_version(version_scope)
-        if touches_fit and not self.env.context.get("pla_defer_rescore"):
-            (before | self)._rescore_after_change()
+        if touches and not self.env.context.get("pla_defer_rescore"):
+            self._rescore_after_change(before)
         return result
 
     def unlink(self):
@@ -315,10 +401,145 @@ class PharmacyScoringRule(models.Model):
             company_ids.add(vals["company_id"])
         return company_ids
 
-    def _rescore_after_change(self):
+    def _rescore_scope(self):
+        """What these rules score now: ``(companies whose leads the fit
+        rules score, ids of the engagement rules)``, kept before a change
+        so that the leads they scored before it are re-scored too."""
         fit = self.filtered(lambda rule: rule.category == CATEGORY_FIT)
-        if fit:
-            self.env["crm.lead"]._pla_rescore_companies(fit._company_scope())
+        return (
+            fit._company_scope() if fit else self.env["res.company"],
+            set((self - fit).ids),
+        )
+
+    def _rescore_after_change(self, before=None):
+        """Re-score what these rules score, and scored before the change
+        (``before``, from :meth:`_rescore_scope`), with their current
+        points: the open leads of the companies of the fit rules, the leads
+        that earned an engagement rule. At once for a few leads, else
+        through the daily scoring action (``crm.lead._pla_rescore_companies``).
+        """
+        companies, engagement_ids = self._rescore_scope()
+        if before:
+            companies |= before[0]
+            engagement_ids |= before[1]
+        Lead = self.env["crm.lead"]
+        if companies:
+            Lead._pla_rescore_companies(companies)
+        if engagement_ids:
+            Lead._pla_rescore_companies(
+                self.env["res.company"].sudo().search([]),
+                [("engagement_ids.rule_id", "in", sorted(engagement_ids))],
+            )
+
+    # ------------------------------------------------------------
+    # PREVIEW
+    # ------------------------------------------------------------
+
+    @api.depends(
+        "domain", "points", "active", "category", "company_id", "applies_to_all"
+    )
+    @api.depends_context("uid", "allowed_company_ids")
+    def _compute_preview(self):
+        for rule in self:
+            effect = rule._preview_effect()
+            rule.preview_matched = effect["matched"]
+            rule.preview_grade = effect["grade"]
+            rule.preview_up = effect["up"]
+            rule.preview_down = effect["down"]
+
+    def _preview_effect(self):
+        """What saving this rule as it stands (in the form: ``self`` is the
+        edited copy, ``self._origin`` the rule as saved) does to the open
+        leads: how many it matches, change grade, reach the MQL threshold or
+        fall back below it.
+
+        Grouped counts over the leads the rule changes (those it matches
+        now and those it matched before, each gaining or losing points), with
+        the scoring's own arithmetic (``scoring.change_effect``): exactly what
+        the scoring does on saving, for scores as they stand today. A few
+        queries whatever the number of leads.
+        """
+        self.ensure_one()
+        new = self._preview_terms(self)
+        old = self._preview_terms(self._origin) if self._origin else None
+        if not new and not old:
+            return dict.fromkeys(scoring.PREVIEW_KEYS, 0)
+        parts = []  # (lead domain, matched, delta)
+        if new and old and new[0] == old[0]:
+            parts.append((new[0], True, new[1] - old[1]))
+        else:
+            if new and old:
+                parts.append((expression.AND([new[0], old[0]]), True, new[1] - old[1]))
+            if new:
+                parts.append(
+                    (
+                        expression.AND([new[0], self._not(old[0]) if old else []]),
+                        True,
+                        new[1],
+                    )
+                )
+            if old:
+                parts.append(
+                    (
+                        expression.AND([old[0], self._not(new[0]) if new else []]),
+                        False,
+                        -old[1],
+                    )
+                )
+        Lead = self.env["crm.lead"].sudo().with_context(active_test=True)
+        scoring_domain = Lead._pla_scoring_domain()
+        groups, companies = [], set()
+        for domain, matched, delta in parts:
+            for company, *key, count in Lead._read_group(
+                expression.AND([scoring_domain, domain]),
+                list(PREVIEW_GROUPBY),
+                ["__count"],
+            ):
+                state, fit, score, grade, by_hand, fresh, recycled = key
+                company_id = company.id or self.env.company.id
+                companies.add(company_id)
+                groups.append(
+                    (
+                        count,
+                        matched,
+                        delta,
+                        company_id,
+                        state,
+                        fit,
+                        score,
+                        grade,
+                        by_hand,
+                        fresh if recycled else None,
+                    )
+                )
+        settings_of = {
+            company.id: company._pla_scoring_settings()
+            for company in self.env["res.company"].sudo().browse(sorted(companies))
+        }
+        return scoring.change_effect(groups, settings_of)
+
+    def _preview_terms(self, rule):
+        """``(lead domain, points)`` of the leads ``rule`` gives its points
+        to, within the companies it scores; ``None`` when it gives none (not
+        an active fit rule, or a filter being edited that is not valid
+        yet)."""
+        if not rule or rule.category != CATEGORY_FIT or not rule.active:
+            return None
+        try:
+            domain = rule._parse_domain()
+        except ValidationError:
+            return None
+        if rule.company_id:
+            # a lead without a company is scored with the current company
+            scope = [rule.company_id.id]
+            if rule.company_id == self.env.company:
+                scope.append(False)
+            domain = expression.AND([[("company_id", "in", scope)], domain])
+        return expression.normalize_domain(domain), rule.points
+
+    @api.model
+    def _not(self, domain):
+        return ["!", *expression.normalize_domain(domain)]
 
     @api.model
     def _fit_rules_data(self, company_id):

@@ -20,3 +20,9 @@ from . import test_feedback_rules
 from . import test_confidentiality_rpc
 from . import test_sla_progress
 from . import test_scoring_caches
+from . import test_desk_flow
+from . import test_menus
+from . import test_recycle
+from . import test_routing
+from . import test_routing_tour
+from . import test_scoring_rules_flow

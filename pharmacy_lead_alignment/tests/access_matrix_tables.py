@@ -67,6 +67,7 @@ MODEL_MATRIX = {
     "crm.lead.handoff": {"create": DESK},
     "crm.lead.review": {"create": frozenset({"sales", "desk", "manager"})},
     "crm.lead.flag": {"create": DESK},
+    "crm.lead.qualify": {"create": MANAGER},
     "pharmacy.rule.effectiveness": {"create": DESK | {"manager_other"}},
     "pharmacy.scoring.settings": {"create": MANAGER | {"manager_other"}},
     # the lead itself: still with the desk, and handed off to B2B Clinics
@@ -89,10 +90,12 @@ RECEIVER = frozenset({"sales"})
 #: public method or decision -> (lead fixture, roles allowed)
 METHOD_MATRIX = {
     "action_qualify": ("inquiry", DESK),
+    "action_open_qualify": ("inquiry", MANAGER),
     "action_disqualify": ("inquiry", DESK),
     "action_reopen": ("disqualified", DESK),
     "handoff_to": ("mql", DESK),
     "action_open_handoff": ("mql", DESK),
+    "action_handoff_suggested": ("mql", DESK),
     "action_log_engagement": ("inquiry", DESK),
     "action_nurture_enrol": ("nurtured", DESK),
     "action_nurture_pause": ("nurtured", DESK),
@@ -118,4 +121,31 @@ METHOD_MATRIX = {
     "write:sla_state": ("accepted", NOBODY),
     "write:nurture_state": ("accepted", NOBODY),
     "write:score_rule_ids": ("accepted", NOBODY),
+}
+
+#: menus follow the rights (see ``test_menus``): menu xmlid -> roles that see
+#: it (of the roles that work in the CRM). The desk configures its nurture
+#: tracks and reads the scoring rules, SLA policies and feedback reasons
+#: under CRM's Configuration, which stock CRM keeps for sales managers; CRM's
+#: own entries there stay theirs.
+MENU_ROLES = ("sales", "desk", "manager")
+SALES = frozenset({"sales", "desk", "manager"})
+MENU_MATRIX = {
+    "crm.crm_menu_config": DESK,
+    "pharmacy_lead_alignment.pharmacy_scoring_menu": DESK,
+    "pharmacy_lead_alignment.pharmacy_nurture_track_menu": DESK,
+    "pharmacy_lead_alignment.pharmacy_scoring_rule_menu": DESK,
+    "pharmacy_lead_alignment.pharmacy_sla_policy_menu": DESK,
+    "pharmacy_lead_alignment.pharmacy_feedback_reason_menu": DESK,
+    "pharmacy_lead_alignment.pharmacy_rule_effectiveness_menu": DESK,
+    "pharmacy_lead_alignment.pharmacy_scoring_rule_revision_menu": DESK,
+    "pharmacy_lead_alignment.crm_team_menu_routing": DESK,
+    "pharmacy_lead_alignment.pharmacy_scoring_settings_menu": MANAGER,
+    "crm.crm_team_config": MANAGER,
+    "crm.crm_team_menu_config_activities": MANAGER,
+    "pharmacy_lead_alignment.crm_lead_menu_desk": DESK,
+    "pharmacy_lead_alignment.crm_lead_menu_incoming": SALES,
+    "pharmacy_lead_alignment.pharmacy_alignment_dashboard_menu": DESK,
+    "pharmacy_lead_alignment.pharmacy_roi_report_menu": MANAGER,
+    "pharmacy_lead_alignment.pharmacy_process_map_menu": SALES,
 }

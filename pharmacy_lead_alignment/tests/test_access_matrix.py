@@ -34,6 +34,8 @@ class TestAccessMatrix(PharmacyLeadCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # not a scenario about grades: the desk qualifies leads of any grade
+        (cls.company | cls.other_company).write({"lead_mql_min_grade": "d"})
         cls.user_portal = mail_new_test_user(
             cls.env, login="pla_portal", groups="base.group_portal", name="Portal"
         )
@@ -44,6 +46,8 @@ class TestAccessMatrix(PharmacyLeadCommon, HttpCase):
             groups="base.group_user,sales_team.group_sale_salesman",
         )
         cls.sales_team_2.member_ids = cls.user_sales_other
+        # every qualified lead is routed to B2B Clinics (action_handoff_suggested)
+        cls.sales_team.assignment_domain = "[('type', '=', 'lead')]"
         cls._archive_pharmacy_defaults()
         cls.users = {
             "portal": cls.user_portal,
@@ -316,6 +320,10 @@ class TestAccessMatrix(PharmacyLeadCommon, HttpCase):
             "crm.lead.flag": {
                 "lead_ids": [(6, 0, lead.ids)],
                 "reason_id": self.reason_flag.id,
+            },
+            "crm.lead.qualify": {
+                "lead_ids": [(6, 0, self._desk_lead().ids)],
+                "reason": "Tender",
             },
             "pharmacy.rule.effectiveness": {
                 "date_from": "2026-01-01",

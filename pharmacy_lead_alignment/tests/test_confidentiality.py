@@ -24,6 +24,8 @@ class PharmacyConfidentialityCommon(PharmacyLeadCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # not a scenario about grades: the desk qualifies leads of any grade
+        (cls.company | cls.other_company).write({"lead_mql_min_grade": "d"})
         cls._archive_pharmacy_defaults()
         cls.sales_roles = cls.user_sales | cls.user_sales_all | cls.user_sales_manager
         cls.desk_roles = cls.user_desk | cls.user_manager

@@ -9,6 +9,12 @@ from .common import PharmacyLeadCommon
 
 @tagged("post_install", "-at_install", "pla_lifecycle")
 class TestLifecycle(PharmacyLeadCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # not a scenario about grades: the desk qualifies leads of any grade
+        (cls.company | cls.other_company).write({"lead_mql_min_grade": "d"})
+
     def test_desk_lead_starts_in_inquiry_and_is_logged(self):
         lead = self._desk_lead()
         self.assertEqual(lead.lifecycle_state, "inquiry")

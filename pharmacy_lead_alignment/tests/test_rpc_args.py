@@ -67,6 +67,8 @@ class PharmacyRpcArgsCommon(PharmacyLeadCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # not a scenario about grades: the desk qualifies leads of any grade
+        (cls.company | cls.other_company).write({"lead_mql_min_grade": "d"})
         cls.reason_wrong_contact = cls.env.ref(
             "pharmacy_lead_alignment.feedback_reason_wrong_contact"
         )

@@ -258,16 +258,19 @@ class TestEngagementAndMql(PharmacyScoringCommon):
         self.assertEqual(lead.lead_grade, "d")
         self.assertEqual(lead.lifecycle_state, "inquiry")
 
-    def test_mql_falling_below_returns_to_nurturing(self):
+    def test_mql_falling_below_returns_to_the_state_it_left(self):
         lead = self._desk_lead(pharmacy_segment="clinic", function="Chief")  # 65
         self.assertEqual(lead.lifecycle_state, "mql")
         self.rule_chief.with_user(self.user_manager).points = 5  # 45
-        self.assertEqual(lead.lifecycle_state, "nurturing")
+        # qualified straight from Inquiry: back to Inquiry (a nurtured lead goes
+        # back to Nurturing, see test_scoring_rules_flow)
+        self.assertEqual(lead.lifecycle_state, "inquiry")
         self.assertEqual(
-            lead.sudo().lifecycle_event_ids.sorted("id")[-1].to_state, "nurturing"
+            lead.sudo().lifecycle_event_ids.sorted("id")[-1].to_state, "inquiry"
         )
 
     def test_hand_qualified_lead_stays_mql(self):
+        self.company.lead_mql_min_grade = "d"  # qualified by hand, grade D
         lead = self._mql_lead()
         self.assertEqual(lead.lead_score, 0)
         self.env["crm.lead"]._cron_rescore_leads()
@@ -275,6 +278,7 @@ class TestEngagementAndMql(PharmacyScoringCommon):
         self.assertEqual(lead.lifecycle_state, "mql")
 
     def test_handed_off_leads_are_scored_but_never_moved(self):
+        self.company.lead_mql_min_grade = "d"  # qualified by hand, grade D
         lead = self._handed_off_lead()
         lead.write({"pharmacy_segment": "clinic", "function": "chief"})
         self.assertEqual(lead.lead_score, 65)
@@ -503,7 +507,9 @@ class TestScoringQueries(PharmacyScoringCommon):
             return with_module - without
 
         extra_10, extra_100 = extra(10), extra(100)
-        self.assertLessEqual(extra_100, 20, "a handful more than stock CRM")
+        # 21: the event log reads, per batch, what its leads reached before
+        # (the funnel stages a move reaches first, tools.kpi.first_reached)
+        self.assertLessEqual(extra_100, 21, "a handful more than stock CRM")
         self.assertLessEqual(extra_100 - extra_10, 2, "nothing per lead")
         mql = self.env["crm.lead"].search_count(
             [("lifecycle_state", "=", "mql"), ("name", "=like", "Lead %")]

@@ -142,7 +142,7 @@ class TestRuleMatching(PharmacyScoringCommon):
                     "domain": (f"[('partner_id.country_id', '=', {country.id})]"),
                 },
                 {"name": "No phone", "domain": "[('phone', '=', False)]"},
-                {"name": "Everything", "domain": "[]"},
+                {"name": "Everything", "domain": "[]", "applies_to_all": True},
                 {"name": "Nothing", "domain": "[('id', 'in', [])]"},
                 {
                     "name": "Or",

@@ -13,6 +13,8 @@ class PharmacySlaCommon(PharmacyLeadCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # not a scenario about grades: the desk qualifies leads of any grade
+        (cls.company | cls.other_company).write({"lead_mql_min_grade": "d"})
         cls._archive_pharmacy_defaults()
         # a pharmacy that works 9:00–20:00 on weekdays, in UTC for readability
         cls.calendar_weekdays = cls._calendar("Weekdays 9-20", 9, 20, days=5)

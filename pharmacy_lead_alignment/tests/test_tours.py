@@ -346,6 +346,8 @@ class TestHeadTour(PharmacyTourMixin, HttpCase):
             }
         )
         company.lead_desk_team_id = desk
+        # not a scenario about grades: the head qualifies leads of any grade
+        company.lead_mql_min_grade = "d"
         # a response clock for every hand-off, so that the SLA tile has figures
         cls.env["pharmacy.sla.policy"].create(
             {

@@ -26,6 +26,8 @@ class TestNoBusinessDataInContextRpc(PharmacyLeadCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        # not a scenario about grades: the desk qualifies leads of any grade
+        (cls.company | cls.other_company).write({"lead_mql_min_grade": "d"})
         cls._archive_pharmacy_defaults()
         cls.reason = cls.env.ref("pharmacy_lead_alignment.feedback_reason_no_budget")
 

@@ -94,7 +94,8 @@ SEGMENT_SELECTION = [
 TRANSITIONS = {
     INQUIRY: frozenset({NURTURING, MQL, DISQUALIFIED, LOST}),
     NURTURING: frozenset({INQUIRY, MQL, DISQUALIFIED, LOST}),
-    MQL: frozenset({NURTURING, HANDED_OFF, DISQUALIFIED, LOST}),
+    # back to Inquiry: a lead qualified by a rule that is removed again
+    MQL: frozenset({INQUIRY, NURTURING, HANDED_OFF, DISQUALIFIED, LOST}),
     # rejected by sales: recycle → nurturing, return → inquiry, disqualify
     HANDED_OFF: frozenset({ACCEPTED, NURTURING, INQUIRY, DISQUALIFIED, LOST}),
     ACCEPTED: frozenset({OPPORTUNITY, WON, LOST}),

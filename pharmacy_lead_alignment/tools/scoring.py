@@ -137,34 +137,200 @@ def grade_allowed(lead_grade, min_grade):
     return GRADE_ORDER.index(lead_grade) <= GRADE_ORDER.index(min_grade)
 
 
-def mql_move(state, score, lead_grade, threshold, min_grade, previous_score=None):
+def qualifying_score(score, fresh=None):
+    """The score the MQL threshold applies to, or ``None`` when the lead
+    cannot qualify on its own.
+
+    A lead that sales sent back as "not ready" (recycled) re-qualifies only on
+    engagement earned *after* the recycle: its fit plus that engagement, and
+    only once some was earned. Its fit alone, or the engagement it had when
+    sales rejected it, never brings it back; the desk may still qualify it by
+    hand.
+
+    :param score: the lead score (fit + all engagement)
+    :param fresh: for a recycled lead, ``(fit, engagement since the
+        recycle)``; ``None`` for any other lead
+
+    >>> qualifying_score(70)
+    70
+    >>> qualifying_score(70, fresh=(65, 0)) is None
+    True
+    >>> qualifying_score(70, fresh=(40, 12))
+    52
+    """
+    if fresh is None:
+        return score
+    fit, engagement = fresh
+    if engagement <= 0:
+        return None
+    return fit + engagement
+
+
+def mql_move(
+    state,
+    score,
+    lead_grade,
+    threshold,
+    min_grade,
+    previous_score=None,
+    *,
+    by_hand=False,
+    fresh=None,
+):
     """The state a desk lead moves to on its own after re-scoring, if any.
 
     An Inquiry or Nurturing lead that reaches the threshold with an allowed
-    grade becomes MQL. An MQL lead whose score *falls* below the threshold
-    (it was at or above it before this scoring) returns to Nurturing; a lead
-    the desk qualified by hand below the threshold stays MQL. Leads in any
-    other state are never moved.
+    grade becomes MQL (a recycled lead: see :func:`qualifying_score`). An MQL
+    lead whose score *falls* below the threshold (it was at or above it
+    before this scoring) goes back (``'nurturing'`` here; the engine sends it
+    to the state it was qualified from, see :func:`fall_back_state`). A
+    lead the desk qualified by hand (``by_hand``) never falls back on its
+    own, whatever the rules do; nor does one qualified below the threshold
+    (a lead qualified by hand before that was recorded). Leads in any other
+    state are never moved.
 
     >>> mql_move("inquiry", 55, "b", 50, "c")
     'mql'
     >>> mql_move("nurturing", 70, "d", 50, "c") is None
     True
+    >>> mql_move("nurturing", 70, "a", 50, "c", fresh=(70, 0)) is None
+    True
     >>> mql_move("mql", 49, "a", 50, "c", previous_score=60)
     'nurturing'
+    >>> mql_move("mql", 49, "a", 50, "c", previous_score=60, by_hand=True) is None
+    True
     >>> mql_move("mql", 20, "d", 50, "c", previous_score=20) is None
     True
     >>> mql_move("handed_off", 10, "d", 50, "c") is None
     True
     """
     if state in lifecycle.QUALIFY_FROM:
-        if score >= threshold and grade_allowed(lead_grade, min_grade):
+        qualifying = qualifying_score(score, fresh)
+        if (
+            qualifying is not None
+            and qualifying >= threshold
+            and grade_allowed(lead_grade, min_grade)
+        ):
             return lifecycle.MQL
         return None
+    if state != lifecycle.MQL or by_hand:
+        return None
     fell = previous_score is None or previous_score >= threshold
-    if state == lifecycle.MQL and score < threshold and fell:
+    if score < threshold and fell:
         return lifecycle.NURTURING
     return None
+
+
+def fall_back_state(before_mql):
+    """Where an MQL lead whose score fell below the threshold goes: back to
+    the state it was qualified from (Inquiry or Nurturing), so that adding a
+    rule and removing it again leaves the lead as it was; Nurturing when that
+    state is unknown or was another one (a lead restored to MQL).
+
+    >>> fall_back_state("inquiry"), fall_back_state("lost"), fall_back_state(None)
+    ('inquiry', 'nurturing', 'nurturing')
+    """
+    if before_mql in lifecycle.QUALIFY_FROM:
+        return before_mql
+    return lifecycle.NURTURING
+
+
+def rescore(
+    fit,
+    engagement,
+    settings,
+    state=None,
+    previous_score=None,
+    *,
+    by_hand=False,
+    fresh=None,
+):
+    """The one scoring decision, for the engine and for the rule preview.
+
+    :param fit: the fit points of the lead
+    :param engagement: its engagement score
+    :param settings: the company's scoring settings (``mql_threshold``,
+        ``mql_min_grade``, ``grade_a``, ``grade_b``, ``grade_c``)
+    :param state: its lifecycle state
+    :param previous_score: its score before this scoring
+    :param by_hand: the desk qualified it by hand
+    :param fresh: for a recycled lead, the engagement earned since the
+        recycle; ``None`` for any other lead
+    :return: ``(score, grade, move)``, ``move`` as :func:`mql_move` gives it
+
+    >>> s = dict(mql_threshold=50, mql_min_grade="c")
+    >>> s.update(grade_a=60, grade_b=35, grade_c=15)
+    >>> rescore(40, 20, s, "inquiry")
+    (60, 'b', 'mql')
+    >>> rescore(65, 0, s, "nurturing", fresh=0)
+    (65, 'a', None)
+    """
+    score = fit + engagement
+    lead_grade = grade(
+        fit, settings["grade_a"], settings["grade_b"], settings["grade_c"]
+    )
+    move = mql_move(
+        state,
+        score,
+        lead_grade,
+        settings["mql_threshold"],
+        settings["mql_min_grade"],
+        previous_score=previous_score,
+        by_hand=by_hand,
+        fresh=None if fresh is None else (fit, fresh),
+    )
+    return score, lead_grade, move
+
+
+#: One group of leads alike for the scoring, in a rule's preview.
+PREVIEW_KEYS = ("matched", "grade", "up", "down")
+
+
+def change_effect(groups, settings_of):
+    """What a change of fit points does to groups of alike leads, with the
+    arithmetic of :func:`rescore`: how many are matched, change grade, reach
+    the MQL threshold (up) or fall back below it (down).
+
+    :param groups: ``(count, matched, delta, company, state, fit, score,
+        grade, by_hand, fresh)``: ``count`` leads of ``company`` in
+        ``state``, whose stored ``fit``, ``score`` and ``grade`` are these,
+        gain ``delta`` fit points; ``matched`` whether the changed rule
+        matches them; ``fresh`` as for :func:`rescore`
+    :param settings_of: ``{company: scoring settings}``
+    :return: ``{"matched": n, "grade": n, "up": n, "down": n}``
+
+    >>> s = dict(mql_threshold=50, mql_min_grade="c")
+    >>> s.update(grade_a=60, grade_b=35, grade_c=15)
+    >>> change_effect(
+    ...     [
+    ...         (3, True, 20, 1, "inquiry", 40, 40, "b", False, None),
+    ...         (2, False, -30, 1, "mql", 70, 70, "a", False, None),
+    ...     ],
+    ...     {1: s},
+    ... )
+    {'matched': 3, 'grade': 5, 'up': 3, 'down': 2}
+    """
+    effect = dict.fromkeys(PREVIEW_KEYS, 0)
+    for count, matched, delta, company, state, fit, score, old_grade, *rest in groups:
+        by_hand, fresh = rest
+        if matched:
+            effect["matched"] += count
+        _score, new_grade, move = rescore(
+            fit + delta,
+            score - fit,
+            settings_of[company],
+            state,
+            previous_score=score,
+            by_hand=by_hand,
+            fresh=fresh,
+        )
+        if old_grade and new_grade != old_grade:
+            effect["grade"] += count
+        if move == lifecycle.MQL:
+            effect["up"] += count
+        elif move:
+            effect["down"] += count
+    return effect
 
 
 def check_settings(mql_threshold, min_grade, a, b, c, half_life):
@@ -206,3 +372,73 @@ def top_reasons(items, limit=3):
     """
     ranked = sorted(items, key=lambda item: (-abs(item[1]), item[0]))
     return ranked[:limit]
+
+
+def apportion(values, total):
+    """Whole numbers close to ``values`` that add up to ``total`` (largest
+    remainder): the per-rule share of an engagement score rounded once on
+    its sum, so that the shares add up to the score.
+
+    >>> apportion([2.4, 2.4], 5)
+    [3, 2]
+    >>> apportion([10.0, -5.5], 5)
+    [10, -5]
+    >>> apportion([], 0)
+    []
+    """
+    rounded = [round_half_up(value) for value in values]
+    missing = total - sum(rounded)
+    if missing and values:
+        step = 1 if missing > 0 else -1
+        # the values that rounding moved furthest away from step go first
+        order = sorted(
+            range(len(values)),
+            key=lambda i: (-(values[i] - rounded[i]) * step, i),
+        )
+        for position in range(abs(missing)):
+            rounded[order[position % len(order)]] += step
+    return rounded
+
+
+def reasons(fit_items, engagement_items, engagement_total, limit=3):
+    """The ``limit`` rules that weigh most in a score, and what the others
+    add, so that the figures add up to fit + engagement.
+
+    :param fit_items: ``(label, points)`` of the fit rules matched
+    :param engagement_items: ``(label, decayed points)`` per engagement rule
+    :param engagement_total: the engagement score (rounded once, on the sum)
+    :return: ``(top, other_count, other_points)``: ``top`` as
+        :func:`top_reasons` gives it; the rules left out and their points
+
+    >>> reasons([("Clinic", 40), ("Gmail", -10)], [("Call", 2.4), ("Mail", 2.4)], 5, 2)
+    ([('Clinic', 40), ('Gmail', -10)], 2, 5)
+    >>> reasons([("Clinic", 40)], [], 0)
+    ([('Clinic', 40)], 0, 0)
+    """
+    labels = [label for label, _points in engagement_items]
+    shares = apportion(
+        [points for _label, points in engagement_items], engagement_total
+    )
+    items = list(fit_items) + [
+        (label, share) for label, share in zip(labels, shares, strict=True) if share
+    ]
+    top = top_reasons(items, limit)
+    total = sum(points for _label, points in fit_items) + engagement_total
+    return top, len(items) - len(top), total - sum(points for _label, points in top)
+
+
+def matches_every_lead(domain):
+    """Whether a (parsed) domain obviously matches every record: empty, or
+    only "true" leaves such as ``(1, '=', 1)``.
+
+    >>> matches_every_lead([]), matches_every_lead([(1, "=", 1)])
+    (True, True)
+    >>> matches_every_lead([("email_from", "!=", False)])
+    False
+    """
+    for element in domain or ():
+        if element == "&":
+            continue
+        if not isinstance(element, list | tuple) or tuple(element) != (1, "=", 1):
+            return False
+    return True

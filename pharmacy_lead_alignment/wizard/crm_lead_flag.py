@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models
 
+from ..models.pharmacy_notification import in_wizard
 from ..tools import feedback
 
 
@@ -22,4 +23,4 @@ class CrmLeadFlag(models.TransientModel):
     def action_confirm(self):
         self.ensure_one()
         self.lead_ids.action_flag_mishandled(self.reason_id.id, comment=self.comment)
-        return {"type": "ir.actions.act_window_close"}
+        return in_wizard(self.lead_ids._pla_flagged_notification(self.reason_id))

@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import fields, models
 
+from ..models.pharmacy_notification import in_wizard
 from ..tools import feedback
 
 
@@ -45,12 +46,14 @@ class CrmLeadReview(models.TransientModel):
         self.ensure_one()
         rating = int(self.rating or 0) or None
         if self.verdict == feedback.VERDICT_ACCEPT:
-            self.lead_ids.action_review_accept(rating=rating, comment=self.comment)
+            done = self.lead_ids.action_review_accept(
+                rating=rating, comment=self.comment
+            )
         else:
-            self.lead_ids.action_review_reject(
+            done = self.lead_ids.action_review_reject(
                 self.reason_id.id,
                 rating,
                 comment=self.comment,
                 recycle_date=self.recycle_date,
             )
-        return {"type": "ir.actions.act_window_close"}
+        return in_wizard(done)

@@ -1,0 +1,922 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The desk's actions are safe, close what they open and say what they did.
+
+* Qualifying a lead below the company's lowest grade to qualify is an
+  Alignment Manager's override, with a written reason, by every path.
+* Every automatic activity is done when what it asks for happens, and
+  cancelled when it no longer applies.
+* Every desk and sales button answers with a notification naming the leads
+  and the outcome.
+* A user sees a button only when the rule behind it lets them use it, and
+  one primary button at most.
+* With the desk a lead shows one figure, its Score.
+"""
+
+import ast
+from datetime import datetime
+
+from freezegun import freeze_time
+from lxml import etree
+
+from odoo import fields
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import Form, HttpCase, JsonRpcException, tagged
+from odoo.tools.safe_eval import safe_eval
+
+from ..models.pharmacy_notification import date_label, deadline_label
+from .common import PharmacyLeadCommon
+from .test_leadership import PharmacyLeadershipCommon
+
+READY = "pharmacy_lead_alignment.mail_activity_type_ready_handoff"
+FLAGGED = "pharmacy_lead_alignment.mail_activity_type_mishandled"
+RECYCLED = "pharmacy_lead_alignment.mail_activity_type_recycle_decide"
+READ_MAP = "pharmacy_lead_alignment.mail_activity_type_read_process_map"
+SIGNAL = "pla_flow_quote"
+#: Monday 10:00 UTC; the policies below count around the clock
+MONDAY = "2026-03-02 10:00:00"
+
+
+class _Rollback(Exception):
+    """Undo what a probe did."""
+
+
+class DeskFlowCommon(PharmacyLeadCommon):
+    """A clinic is grade C (the lowest to qualify, the default), anyone else
+    grade D; a quote request is worth 60 points, enough to qualify."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._archive_pharmacy_defaults()
+        for user in (cls.user_desk, cls.user_sales, cls.user_manager):
+            user.tz = "UTC"
+        Rule = cls.env["pharmacy.scoring.rule"]
+        cls.rule_clinic = Rule.create(
+            {
+                "name": "Segment: clinic",
+                "domain": "[('pharmacy_segment', '=', 'clinic')]",
+                "points": 20,
+                "company_id": cls.company.id,
+            }
+        )
+        cls.signal = Rule.create(
+            {
+                "name": "Asked for a quote",
+                "category": "engagement",
+                "trigger": "custom",
+                "code": SIGNAL,
+                "points": 60,
+                "company_id": cls.company.id,
+            }
+        )
+        around_the_clock = cls._calendar("Around the clock", 0, 24, days=7)
+        Policy = cls.env["pharmacy.sla.policy"]
+        cls.response = Policy.create(
+            {
+                "name": "Answer within 2 hours",
+                "kind": "sales_response",
+                "team_ids": [(6, 0, cls.sales_team.ids)],
+                "hours": 2,
+                "calendar_id": around_the_clock.id,
+                "escalation_delay": 1,
+            }
+        )
+        cls.contact = Policy.create(
+            {
+                "name": "First contact within 4 hours",
+                "kind": "sales_contact",
+                "team_ids": [(6, 0, cls.sales_team.ids)],
+                "hours": 4,
+                "calendar_id": around_the_clock.id,
+            }
+        )
+        cls.company.write(
+            {
+                "sla_sales_manager_id": cls.user_sales_manager.id,
+                "alignment_head_id": cls.user_manager.id,
+            }
+        )
+        Reason = cls.env["pharmacy.feedback.reason"]
+        cls.reason_flag = Reason.create(
+            {"name": "Never called back", "direction": "marketing"}
+        )
+        cls.reason_recycle = Reason.create(
+            {"name": "Budget next year", "direction": "sales", "action": "recycle"}
+        )
+        cls.reason_return = Reason.create(
+            {"name": "Wrong person", "direction": "sales", "action": "return"}
+        )
+        cls.reason_disqualify = Reason.create(
+            {"name": "Not a buyer", "direction": "sales", "action": "disqualify"}
+        )
+        cls.call = cls.env.ref("mail.mail_activity_data_call")
+        cls.track = cls.env["pharmacy.nurture.track"].create(
+            {
+                "name": "Calls only",
+                "active": False,  # enrolled by hand below
+                "domain": "[]",
+                "step_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "name": "Intro call",
+                            "action": "activity",
+                            "activity_type_id": cls.call.id,
+                            "wait_days": 0,
+                        },
+                    )
+                ],
+            }
+        )
+        cls.step = cls.track.step_ids
+
+    # ------------------------------------------------------------
+    # Leads
+    # ------------------------------------------------------------
+
+    def _clinic(self, name="Clinic «Health»", **vals):
+        """Grade C: just allowed to qualify."""
+        return self._desk_lead(name=name, pharmacy_segment="clinic", **vals)
+
+    def _walk_in(self, name="Walk-in «Anna»", **vals):
+        """Grade D: below the lowest grade to qualify."""
+        return self._desk_lead(name=name, **vals)
+
+    def _auto_qualified(self, name="Clinic «Health»"):
+        """A clinic that asked for a quote: qualified by its score, with a
+        "Ready for hand-off" activity for the desk."""
+        lead = self._clinic(name)
+        lead.with_user(self.user_desk).action_log_engagement(SIGNAL)
+        self.assertEqual(lead.lifecycle_state, "mql")
+        self.assertEqual(len(self._open(lead, READY)), 1)
+        return lead
+
+    def _handed(self, lead=None):
+        lead = lead or self._clinic()
+        if lead.lifecycle_state != "mql":
+            lead.with_user(self.user_desk).action_qualify()
+        lead.with_user(self.user_desk).handoff_to(
+            self.sales_team.id, user_id=self.user_sales.id
+        )
+        return lead
+
+    def _accepted(self, lead=None):
+        lead = self._handed(lead)
+        lead.with_user(self.user_sales).action_accept()
+        return lead
+
+    def _nurtured(self, lead=None):
+        """In the call track, its intro call scheduled for the desk."""
+        lead = lead or self._clinic()
+        lead.with_user(self.user_desk).write({"nurture_track_id": self.track.id})
+        lead.with_user(self.user_desk).action_nurture_enrol()
+        lead._pla_nurture_perform(self.step)
+        self.assertEqual(lead.lifecycle_state, "nurturing")
+        self.assertEqual(len(self._open(lead, self.call)), 1)
+        return lead
+
+    # ------------------------------------------------------------
+    # Activities
+    # ------------------------------------------------------------
+
+    def _type(self, xmlid_or_type):
+        if isinstance(xmlid_or_type, str):
+            return self.env.ref(xmlid_or_type)
+        return xmlid_or_type
+
+    def _open(self, records, activity_type):
+        activity_type = self._type(activity_type)
+        return (
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", records._name),
+                    ("res_id", "in", records.ids),
+                    ("activity_type_id", "=", activity_type.id),
+                ]
+            )
+        )
+
+    def _done_messages(self, records, activity_type):
+        """The "activity done" messages of ``activity_type`` on the records."""
+        return (
+            self.env["mail.message"]
+            .sudo()
+            .search(
+                [
+                    ("model", "=", records._name),
+                    ("res_id", "in", records.ids),
+                    ("mail_activity_type_id", "=", self._type(activity_type).id),
+                ]
+            )
+        )
+
+    def _assert_done(self, records, activity_type, feedback=None):
+        self.assertFalse(self._open(records, activity_type), "still open")
+        messages = self._done_messages(records, activity_type)
+        self.assertEqual(len(messages), len(records), "marked done, with a message")
+        if feedback:
+            for message in messages:
+                self.assertIn(feedback, message.body)
+
+    def _assert_cancelled(self, records, activity_type):
+        self.assertFalse(self._open(records, activity_type), "still open")
+        self.assertFalse(
+            self._done_messages(records, activity_type), "cancelled, not done"
+        )
+
+    # ------------------------------------------------------------
+    # Notifications
+    # ------------------------------------------------------------
+
+    def _assert_notified(self, action, *parts, kind="success", wizard=False):
+        self.assertEqual(action["type"], "ir.actions.client")
+        self.assertEqual(action["tag"], "display_notification")
+        params = action["params"]
+        self.assertEqual(params["type"], kind)
+        for part in parts:
+            self.assertIn(part, params["message"])
+        self.assertEqual(
+            params["next"],
+            {"type": "ir.actions.act_window_close"}
+            if wizard
+            else {"type": "ir.actions.client", "tag": "soft_reload"},
+        )
+        return params["message"]
+
+    def _events(self, lead):
+        return lead.sudo().lifecycle_event_ids.sorted("id")
+
+
+@tagged("post_install", "-at_install", "pla_desk_flow", "pla_lifecycle")
+class TestQualifyGrade(DeskFlowCommon):
+    """Below the lowest grade to qualify, only an Alignment Manager qualifies,
+    with a written reason, by every path."""
+
+    def _assert_refused_for_the_desk(self, lead, call):
+        before = len(self._events(lead))
+        with self.assertRaisesRegex(
+            UserError,
+            r"“Walk-in «Anna»” has grade D, below the lowest grade allowed to "
+            r"qualify \(C\): only an Alignment Manager",
+        ):
+            call()
+        lead.invalidate_recordset()
+        self.assertEqual(lead.lifecycle_state, "inquiry")
+        self.assertEqual(len(self._events(lead)), before, "nothing logged")
+
+    def test_desk_cannot_qualify_below_the_grade_by_any_path(self):
+        lead = self._walk_in()
+        self.assertEqual(lead.lead_grade, "d")
+        self.assertTrue(lead.below_qualify_grade)
+        as_desk = lead.with_user(self.user_desk)
+        for path, call in (
+            ("button", as_desk.action_qualify),
+            ("button with a reason", lambda: as_desk.action_qualify(reason="Big")),
+            ("write", lambda: as_desk.write({"lifecycle_state": "mql"})),
+            ("transition", lambda: as_desk._pla_transition("mql", reason="Big")),
+        ):
+            with self.subTest(path=path):
+                self._assert_refused_for_the_desk(lead, call)
+        with self.assertRaises(AccessError):
+            as_desk.action_open_qualify()
+
+    def test_no_automatic_move_qualifies_below_the_grade(self):
+        lead = self._walk_in()
+        with self.assertRaisesRegex(UserError, "grade D"):
+            lead.sudo()._pla_apply_transition("mql")
+        # its score reaches the threshold: the scoring leaves it where it is
+        lead.with_user(self.user_desk).action_log_engagement(SIGNAL)
+        self.assertEqual(lead.lead_score, 60)
+        self.assertEqual(lead.lifecycle_state, "inquiry")
+        self.assertFalse(self._open(lead, READY))
+        # the same score with grade C qualifies it
+        clinic = self._clinic()
+        clinic.with_user(self.user_desk).action_log_engagement(SIGNAL)
+        self.assertEqual(clinic.lifecycle_state, "mql")
+
+    def test_manager_qualifies_with_a_written_reason_logged_as_override(self):
+        lead = self._walk_in()
+        as_manager = lead.with_user(self.user_manager)
+        with self.assertRaisesRegex(UserError, "write the reason"):
+            as_manager.action_qualify()
+        with self.assertRaisesRegex(UserError, "write the reason"):
+            as_manager.write({"lifecycle_state": "mql"})
+        with self.assertRaisesRegex(UserError, "Argument “reason” must be a text"):
+            as_manager.action_qualify(reason=["Tender"])
+        self.assertEqual(lead.lifecycle_state, "inquiry")
+        action = as_manager.action_qualify(reason="Regional tender, grade is stale")
+        self._assert_notified(action, "“Walk-in «Anna»”", "by override")
+        self.assertEqual(lead.lifecycle_state, "mql")
+        event = self._events(lead)[-1]
+        self.assertRecordValues(
+            event,
+            [
+                {
+                    "from_state": "inquiry",
+                    "to_state": "mql",
+                    "is_override": True,
+                    "reason": "Regional tender, grade is stale",
+                    "user_id": self.user_manager.id,
+                }
+            ],
+        )
+
+    def test_manager_qualifies_through_the_wizard(self):
+        leads = self._walk_in() | self._clinic()
+        action = leads.with_user(self.user_manager).action_open_qualify()
+        self.assertEqual(action["res_model"], "crm.lead.qualify")
+        wizard = Form(
+            self.env["crm.lead.qualify"]
+            .with_user(self.user_manager)
+            .with_context(**action["context"])
+        )
+        self.assertTrue(wizard.below_grade)
+        with self.assertRaises(AssertionError):  # the reason is required
+            wizard.save()
+        wizard.reason = "Tender for the whole region"
+        result = wizard.save().action_confirm()
+        self._assert_notified(result, "“Walk-in «Anna»”", wizard=True)
+        self.assertEqual(set(leads.mapped("lifecycle_state")), {"mql"})
+        overrides = {lead.name: self._events(lead)[-1].is_override for lead in leads}
+        self.assertEqual(overrides, {"Walk-in «Anna»": True, "Clinic «Health»": False})
+
+    def test_desk_qualifies_an_allowed_grade_as_before(self):
+        lead = self._clinic()
+        self.assertEqual(lead.lead_grade, "c")
+        self.assertFalse(lead.below_qualify_grade)
+        action = lead.with_user(self.user_desk).action_qualify()
+        self._assert_notified(action, "Marketing Qualified: “Clinic «Health»”")
+        self.assertEqual(lead.lifecycle_state, "mql")
+        self.assertFalse(self._events(lead)[-1].is_override)
+
+    def test_the_company_setting_decides(self):
+        lead = self._walk_in()
+        self.company.lead_mql_min_grade = "d"
+        self.assertFalse(lead.below_qualify_grade)
+        lead.with_user(self.user_desk).action_qualify()
+        self.assertEqual(lead.lifecycle_state, "mql")
+        other = self._clinic(name="Clinic «Other»")
+        self.company.lead_mql_min_grade = "b"
+        self.assertTrue(other.below_qualify_grade)
+        with self.assertRaisesRegex(UserError, r"grade C, .*\(B\)"):
+            other.with_user(self.user_desk).action_qualify()
+
+    def test_handing_off_an_inquiry_below_the_grade_is_a_logged_override(self):
+        lead = self._walk_in()
+        with self.assertRaisesRegex(UserError, "Only an Alignment Manager"):
+            lead.with_user(self.user_desk).handoff_to(self.sales_team.id, reason="x")
+        lead.with_user(self.user_manager).handoff_to(
+            self.sales_team.id, reason="The clinic's director called us"
+        )
+        self.assertEqual(lead.lifecycle_state, "handed_off")
+        event = self._events(lead)[-1]
+        self.assertEqual((event.from_state, event.is_override), ("inquiry", True))
+        self.assertEqual(event.reason, "The clinic's director called us")
+
+
+@tagged("post_install", "-at_install", "pla_desk_flow", "pla_security")
+class TestQualifyGradeRpc(DeskFlowCommon, HttpCase):
+    def _rpc(self, user, method, args, kwargs=None):
+        self.env.flush_all()
+        self.authenticate(user.login, user.login)
+        result = self.make_jsonrpc_request(
+            "/web/dataset/call_kw",
+            {
+                "model": "crm.lead",
+                "method": method,
+                "args": args,
+                "kwargs": kwargs or {},
+            },
+        )
+        self.env.invalidate_all()
+        return result
+
+    def test_plain_rpc_write_is_refused_and_the_manager_needs_a_reason(self):
+        lead = self._walk_in()
+        for user, method, args in (
+            (self.user_desk, "write", [lead.ids, {"lifecycle_state": "mql"}]),
+            (self.user_desk, "action_qualify", [lead.ids]),
+            (self.user_manager, "write", [lead.ids, {"lifecycle_state": "mql"}]),
+        ):
+            with self.subTest(user=user.login, method=method):
+                with self.assertRaisesRegex(JsonRpcException, "UserError"):
+                    self._rpc(user, method, args)
+                self.assertEqual(lead.lifecycle_state, "inquiry")
+        result = self._rpc(
+            self.user_manager, "action_qualify", [lead.ids], {"reason": "Tender"}
+        )
+        self.assertEqual(result["tag"], "display_notification")
+        self.assertEqual(lead.lifecycle_state, "mql")
+        self.assertTrue(self._events(lead)[-1].is_override)
+
+
+@tagged("post_install", "-at_install", "pla_desk_flow", "pla_activities")
+class TestActivitiesClose(DeskFlowCommon):
+    """Each automatic activity closes with what it asked for."""
+
+    def test_ready_for_handoff_is_done_by_the_handoff(self):
+        lead = self._auto_qualified()
+        self._handed(lead)
+        self._assert_done(lead, READY, feedback="handed off to sales")
+        # the sales rep's card shows no desk activity
+        self.assertFalse(lead.with_user(self.user_sales).activity_ids)
+
+    def test_ready_for_handoff_is_cancelled_when_it_no_longer_applies(self):
+        disqualified = self._auto_qualified("Clinic «A»")
+        disqualified.with_user(self.user_desk).action_disqualify()
+        self._assert_cancelled(disqualified, READY)
+
+        lost = self._auto_qualified("Clinic «C»")
+        lost.with_user(self.user_desk).action_set_lost()
+        self.assertEqual(lost.lifecycle_state, "lost")
+        self._assert_cancelled(lost, READY)
+
+        fallen = self._auto_qualified("Clinic «B»")
+        self.signal.points = 10  # quotes weigh less: its score falls back
+        self.assertIn(fallen.lifecycle_state, ("inquiry", "nurturing"))
+        self._assert_cancelled(fallen, READY)
+
+    def test_ready_for_handoff_of_a_lead_merged_away_is_cancelled(self):
+        survivor = self._clinic("Clinic «Health»")
+        survivor.sudo().probability = 90  # the likeliest to win: Odoo keeps it
+        tail = self._clinic("Clinic «Health» (again)")
+        tail.with_user(self.user_desk).action_qualify()
+        tail._pla_schedule_ready_activity()  # as when its score qualifies it
+        self.assertEqual(len(self._open(tail, READY)), 1)
+        leads = survivor | tail
+        self.assertEqual(leads._sort_by_confidence_level(reverse=True)[0], survivor)
+        merged = leads.with_user(self.user_desk)._merge_opportunity()
+        self.assertEqual(merged, survivor)
+        self.assertEqual(survivor.lifecycle_state, "inquiry")
+        self.assertFalse(self._open(survivor, READY), "not the survivor's to do")
+
+    def test_nurture_steps_are_cancelled_when_the_lead_leaves_nurturing(self):
+        qualified = self._nurtured(self._clinic("Clinic «A»"))
+        qualified.with_user(self.user_desk).action_qualify()
+        self._assert_cancelled(qualified, self.call)
+
+        disqualified = self._nurtured(self._clinic("Clinic «B»"))
+        disqualified.with_user(self.user_desk).action_disqualify()
+        self._assert_cancelled(disqualified, self.call)
+
+        forced = self._nurtured(self._walk_in())
+        forced.with_user(self.user_manager).handoff_to(
+            self.sales_team.id, reason="Urgent tender"
+        )
+        self._assert_cancelled(forced, self.call)
+        # a call the desk planned itself stays
+        manual = self._nurtured(self._clinic("Clinic «C»"))
+        manual.with_user(self.user_desk).activity_schedule(
+            activity_type_id=self.call.id, user_id=self.user_desk.id, automated=False
+        )
+        manual.with_user(self.user_desk).action_qualify()
+        self.assertEqual(len(self._open(manual, self.call)), 1)
+        self.assertFalse(self._open(manual, self.call).automated)
+
+    def test_recycled_lead_decision_is_done_when_the_desk_decides(self):
+        if not self.env.ref(RECYCLED, raise_if_not_found=False):
+            self.skipTest("no recycled-lead activity type")
+        lead = self._nurtured()
+        self._open(lead, self.call).unlink()
+        lead._pla_schedule_recycle_activity()
+        self.assertEqual(len(self._open(lead, RECYCLED)), 1)
+        lead.with_user(self.user_desk).action_qualify()
+        self._assert_done(lead, RECYCLED, feedback="Marketing Qualified")
+
+    def test_flag_is_done_when_the_lead_is_won(self):
+        lead = self._accepted()
+        lead.with_user(self.user_desk).action_flag_mishandled(self.reason_flag.id)
+        self.assertEqual(self._open(lead, FLAGGED).user_id, self.user_sales_manager)
+        lead.with_user(self.user_sales).convert_opportunity(lead.partner_id)
+        self.assertEqual(lead.lifecycle_state, "opportunity")
+        self.assertEqual(len(self._open(lead, FLAGGED)), 1, "still to look into")
+        lead.with_user(self.user_sales).action_set_won()
+        self.assertEqual(lead.lifecycle_state, "won")
+        self._assert_done(lead, FLAGGED, feedback="won")
+
+    def _escalated(self, lead=None):
+        """Handed off on Monday 10:00, breached at 12:00, escalated to the
+        team leader by the SLA job at 12:30."""
+        with freeze_time(MONDAY):
+            lead = self._handed(lead)
+        with freeze_time("2026-03-02 12:30:00"):
+            self.env["crm.lead"]._cron_check_sla()
+        escalation = self._open(lead, "mail.mail_activity_data_todo")
+        self.assertEqual(escalation.user_id, self.user_sales_manager)
+        self.assertTrue(escalation.automated)
+        return lead
+
+    def test_escalation_is_done_when_the_clock_is_reached(self):
+        accepted = self._escalated(self._clinic("Clinic «A»"))
+        # the team leader's own to-do on the lead is theirs to close
+        accepted.with_user(self.user_sales_manager).activity_schedule(
+            "mail.mail_activity_data_todo",
+            user_id=self.user_sales_manager.id,
+            summary="Call the director myself",
+            automated=False,
+        )
+        with freeze_time("2026-03-02 13:00:00"):
+            accepted.with_user(self.user_sales).action_accept()
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        self.assertEqual(
+            self._open(accepted, todo).mapped("summary"), ["Call the director myself"]
+        )
+        self.assertEqual(len(self._done_messages(accepted, todo)), 1)
+
+        returned = self._escalated(self._clinic("Clinic «B»"))
+        with freeze_time("2026-03-02 13:00:00"):
+            returned.with_user(self.user_sales).action_review_reject(
+                self.reason_return.id, 2
+            )
+        self.assertEqual(returned.sudo().lifecycle_state, "inquiry")
+        self._assert_done(returned, todo, feedback="SLA clock")
+
+    def test_contact_escalation_is_done_by_the_first_contact(self):
+        with freeze_time(MONDAY):
+            lead = self._accepted()
+        with freeze_time("2026-03-02 14:30:00"):  # contact due at 14:00
+            self.env["crm.lead"]._cron_check_sla()
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        self.assertEqual(len(self._open(lead, todo)), 1)
+        with freeze_time("2026-03-02 15:00:00"):
+            lead.with_user(self.user_sales).activity_schedule(
+                "mail.mail_activity_data_call", user_id=self.user_sales.id
+            ).action_feedback(feedback="Reached the director")
+        self._assert_done(lead, todo)
+
+    def test_escalation_is_cancelled_when_the_lead_is_disqualified(self):
+        lead = self._escalated()
+        with freeze_time("2026-03-02 13:00:00"):
+            lead.with_user(self.user_sales).action_review_reject(
+                self.reason_disqualify.id, 1
+            )
+        self.assertEqual(lead.sudo().lifecycle_state, "disqualified")
+        self._assert_cancelled(lead, "mail.mail_activity_data_todo")
+
+    def test_cancelling_costs_the_same_for_one_lead_or_twenty(self):
+        def disqualify(leads):
+            events = [(lead, "mql", "disqualified", False, False) for lead in leads]
+            return lambda: leads._pla_follow_activities(events)
+
+        disqualify(self._auto_qualified("Clinic «warm-up»"))()  # warm the caches
+        one = self._auto_qualified("Clinic #0")
+        twenty = self.env["crm.lead"]
+        for index in range(20):
+            twenty |= self._auto_qualified(f"Clinic #{index + 1}")
+        self.assertEqual(self._count(disqualify(one)), self._count(disqualify(twenty)))
+        self._assert_cancelled(one | twenty, READY)
+
+
+@tagged("post_install", "-at_install", "pla_desk_flow", "pla_activities")
+class TestMapReminders(PharmacyLeadershipCommon):
+    """The reminder to read the map is done when read, cancelled when a newer
+    version replaces it."""
+
+    def _reminders(self, pmap):
+        return pmap.sudo().activity_ids.filtered(
+            lambda activity: activity.activity_type_id == self.env.ref(READ_MAP)
+        )
+
+    def test_read_then_replaced(self):
+        pmap = self._map()
+        pmap.action_publish()
+        readers = self._reminders(pmap).user_id
+        self.assertIn(self.user_sales, readers)
+        pmap.with_user(self.user_sales).action_acknowledge()
+        self.assertNotIn(self.user_sales, self._reminders(pmap).user_id)
+        done = self.env["mail.message"].search(
+            [
+                ("model", "=", pmap._name),
+                ("res_id", "=", pmap.id),
+                ("mail_activity_type_id", "=", self.env.ref(READ_MAP).id),
+            ]
+        )
+        self.assertEqual(len(done), 1)
+        newer = pmap.with_user(self.user_manager).action_new_version()
+        newer = (
+            self.env["pharmacy.process.map"]
+            .with_user(self.user_manager)
+            .browse(newer["res_id"])
+        )
+        newer.action_publish()
+        self.assertFalse(self._reminders(pmap), "the old version asks nothing more")
+        self.assertEqual(set(self._reminders(newer).user_id.ids), set(readers.ids))
+
+
+@tagged("post_install", "-at_install", "pla_desk_flow")
+class TestNotifications(DeskFlowCommon):
+    """Every button says what it did, naming the leads."""
+
+    def test_desk_buttons(self):
+        lead = self._clinic()
+        as_desk = lead.with_user(self.user_desk)
+        self._assert_notified(
+            as_desk.action_disqualify(), "Disqualified: “Clinic «Health»”"
+        )
+        self._assert_notified(
+            as_desk.action_reopen(), "Back to Inquiry: “Clinic «Health»”"
+        )
+        self._assert_notified(
+            as_desk.action_qualify(), "Marketing Qualified: “Clinic «Health»”"
+        )
+
+    def test_several_leads_are_named_then_counted(self):
+        leads = self.env["crm.lead"]
+        for index in range(5):
+            leads |= self._clinic(f"Clinic #{index}")
+        message = self._assert_notified(
+            leads.with_user(self.user_desk).action_qualify(),
+            "“Clinic #0”, “Clinic #1”, “Clinic #2” and 2 more",
+        )
+        self.assertNotIn("Clinic #3", message)
+
+    def test_accepting_tells_when_to_contact(self):
+        with freeze_time(MONDAY):
+            lead = self._handed()
+        with freeze_time("2026-03-02 11:00:00"):
+            action = lead.with_user(self.user_sales).action_accept()
+            self.assertEqual(lead.sla_deadline, datetime(2026, 3, 2, 15, 0))
+            label = deadline_label(
+                lead.with_user(self.user_sales).env, lead.sla_deadline
+            )
+        self.assertIn("3:00", label)
+        self.assertNotIn("2026", label, "today: the time alone")
+        self._assert_notified(
+            action,
+            f"Accepted: “Clinic «Health»” — contact them by {label} (SLA).",
+        )
+        self.contact.active = False
+        other = self._handed(self._clinic("Clinic «Other»"))
+        self._assert_notified(
+            other.with_user(self.user_sales).action_accept(),
+            "Accepted: “Clinic «Other»” — now in your pipeline.",
+        )
+
+    def test_review_wizard_closes_on_its_notification(self):
+        lead = self._handed()
+        action = lead.with_user(self.user_sales).action_open_review()
+        wizard = Form(
+            self.env["crm.lead.review"]
+            .with_user(self.user_sales)
+            .with_context(**action["context"])
+        )
+        wizard.verdict = "reject"
+        wizard.reason_id = self.reason_return
+        wizard.rating = "2"
+        result = wizard.save().action_confirm()
+        self._assert_notified(
+            result,
+            "Rejected: “Clinic «Health»” — back to the lead desk, in Inquiry.",
+            wizard=True,
+        )
+
+    def test_rejections_and_recycling(self):
+        disqualified = self._handed(self._clinic("Clinic «A»"))
+        self._assert_notified(
+            disqualified.with_user(self.user_sales).action_review_reject(
+                self.reason_disqualify.id, 1
+            ),
+            "Rejected: “Clinic «A»” — disqualified.",
+        )
+        with freeze_time(MONDAY):
+            recycled = self._handed(self._clinic("Clinic «B»"))
+            later = fields.Date.to_date("2026-04-01")
+            message = self._assert_notified(
+                recycled.with_user(self.user_sales).action_review_reject(
+                    self.reason_recycle.id, 3, recycle_date=later
+                ),
+                "Rejected: “Clinic «B»” — back to the lead desk's nurturing on",
+            )
+            self.assertIn(date_label(self.env, later), message)
+            plain = self._handed(self._clinic("Clinic «C»"))
+            self._assert_notified(
+                plain.with_user(self.user_sales).action_recycle("No budget"),
+                "Recycled: “Clinic «C»” — back to the lead desk's nurturing.",
+            )
+
+    def test_flag_wizard(self):
+        lead = self._accepted()
+        action = lead.with_user(self.user_desk).action_open_flag()
+        wizard = Form(
+            self.env["crm.lead.flag"]
+            .with_user(self.user_desk)
+            .with_context(**action["context"])
+        )
+        wizard.reason_id = self.reason_flag
+        self._assert_notified(
+            wizard.save().action_confirm(),
+            "Flagged as “Never called back”: “Clinic «Health»”",
+            "team leader",
+            wizard=True,
+        )
+
+    @freeze_time(MONDAY)
+    def test_nurture_buttons(self):
+        lead = self._clinic()
+        as_desk = lead.with_user(self.user_desk)
+        as_desk.nurture_track_id = self.track
+        self._assert_notified(
+            as_desk.action_nurture_enrol(),
+            "Enrolled in “Calls only”: “Clinic «Health»” — first step on",
+        )
+        self._assert_notified(
+            as_desk.action_nurture_pause(), "Nurture paused: “Clinic «Health»”."
+        )
+        self._assert_notified(
+            self._clinic("Clinic «Idle»")
+            .with_user(self.user_desk)
+            .action_nurture_pause(),
+            "No running nurture to pause: “Clinic «Idle»”.",
+            kind="warning",
+        )
+        self._assert_notified(
+            as_desk.action_nurture_resume(),
+            "Nurture resumed: “Clinic «Health»” — next step on",
+        )
+        self._assert_notified(
+            as_desk.action_nurture_remove(),
+            "Removed from the nurture track: “Clinic «Health»”.",
+        )
+
+
+@tagged("post_install", "-at_install", "pla_desk_flow", "pla_security")
+class TestButtons(DeskFlowCommon):
+    """A user sees a button only when the rule behind it lets them use it;
+    one primary button at most, exactly one for whom the state waits on."""
+
+    PRIMARY = ("oe_highlight", "btn-primary")
+    #: buttons of other modules that call an outside service (not probed)
+    OUTSIDE = ("iap_enrich",)
+
+    def _form_arch(self, user):
+        view = (
+            self.env["crm.lead"]
+            .with_user(user)
+            .get_view(self.env.ref("crm.crm_lead_view_form").id, "form")
+        )
+        return etree.fromstring(view["arch"])
+
+    def _values(self, lead, user, expressions):
+        names = {
+            node.id
+            for expression in expressions
+            for node in ast.walk(ast.parse(expression, mode="eval"))
+            if isinstance(node, ast.Name)
+        }
+        Lead = lead.with_user(user)
+        fnames = [name for name in names if name in Lead._fields]
+        values = Lead.read(fnames)[0]
+        return {
+            name: value[0] if isinstance(value, tuple) else value
+            for name, value in values.items()
+        } | {"uid": user.id, "context": {}}
+
+    def _visible(self, lead, user, nodes):
+        values = self._values(
+            lead, user, [node.get("invisible") or "False" for node in nodes]
+        )
+        return [
+            node
+            for node in nodes
+            if not safe_eval(node.get("invisible") or "False", dict(values))
+        ]
+
+    def _probe(self, lead, user, button):
+        """Use the button in a savepoint, undone: None, or the refusal."""
+        record = lead.with_user(user)
+        if button.get("type") == "action":
+            calls = {
+                self.env.ref("crm.action_crm_lead2opportunity_partner").id: lambda: (
+                    record.convert_opportunity(record.partner_id)
+                ),
+                self.env.ref("crm.crm_lead_lost_action").id: record.action_set_lost,
+            }
+            call = calls[int(button.get("name"))]
+        elif button.get("name") in self.OUTSIDE:
+            return None
+        else:
+            call = getattr(record, button.get("name"))
+        try:
+            with self.env.cr.savepoint():
+                call()
+                self.env.flush_all()
+                raise _Rollback
+        except _Rollback:
+            return None
+        except (UserError, AccessError, ValidationError) as error:
+            return error
+        finally:
+            self.env.invalidate_all(flush=False)
+
+    def _fixtures(self):
+        def lost():
+            lead = self._clinic("Clinic «Lost»")
+            lead.with_user(self.user_desk).action_set_lost()
+            return lead
+
+        def won():
+            lead = self._accepted(self._clinic("Clinic «Won»"))
+            lead.with_user(self.user_sales).action_set_won()
+            return lead
+
+        def opportunity():
+            lead = self._accepted(self._clinic("Clinic «Opportunity»"))
+            lead.with_user(self.user_sales).convert_opportunity(lead.partner_id)
+            return lead
+
+        def disqualified():
+            lead = self._clinic("Clinic «Disqualified»")
+            lead.with_user(self.user_desk).action_disqualify()
+            return lead
+
+        return {
+            "inquiry": (lambda: self._clinic(), "desk"),
+            "inquiry below the grade": (lambda: self._walk_in(), "manager"),
+            "nurturing": (lambda: self._nurtured(), "desk"),
+            "mql": (lambda: self._auto_qualified(), "desk"),
+            "disqualified": (disqualified, "desk"),
+            "handed_off": (lambda: self._handed(), "sales"),
+            "accepted": (lambda: self._accepted(), "sales"),
+            "opportunity": (opportunity, "sales"),
+            "lost": (lost, None),
+            "won": (won, None),
+        }
+
+    def test_every_visible_header_button_works_and_one_is_primary(self):
+        users = {
+            "desk": self.user_desk,
+            "manager": self.user_manager,
+            "sales": self.user_sales,
+            "sales_other": self.user_sales_all,
+            "sales_manager": self.user_sales_manager,
+        }
+        arches = {role: self._form_arch(user) for role, user in users.items()}
+        for state, (make, owner) in self._fixtures().items():
+            lead = make()
+            for role, user in users.items():
+                if not lead.with_user(user).has_access("read"):
+                    continue
+                with self.subTest(state=state, role=role):
+                    buttons = arches[role].xpath("//header/button")
+                    visible = self._visible(lead, user, buttons)
+                    for button in visible:
+                        refusal = self._probe(lead, user, button)
+                        self.assertIsNone(
+                            refusal,
+                            f"{role} sees {button.get('name')} on a {state} "
+                            f"lead and cannot use it",
+                        )
+                    primary = [
+                        button.get("name")
+                        for button in visible
+                        if set(self.PRIMARY) & set((button.get("class") or "").split())
+                    ]
+                    self.assertLessEqual(len(primary), 1, primary)
+                    if role == owner:
+                        self.assertEqual(len(primary), 1, "the state's next step")
+
+    def test_review_is_for_whom_the_guard_lets_decide(self):
+        lead = self._handed()
+        for user, may in (
+            (self.user_sales, True),  # the salesperson, a member
+            (self.user_sales_all, True),  # a member of the team
+            (self.user_sales_manager, True),  # its leader, a sales manager
+            (self.user_desk, False),  # the desk that handed it off
+            (self.user_manager, False),  # an Alignment Manager is the desk too
+        ):
+            with self.subTest(user=user.login):
+                record = lead.with_user(user)
+                self.assertEqual(record.can_review, may)
+                if may:
+                    record.action_open_review()
+                else:
+                    with self.assertRaises(UserError):
+                        record.action_open_review()
+        # the kanban cards show the button on the same rule
+        for xmlid in (
+            "pharmacy_lead_alignment.crm_lead_view_kanban_desk",
+            "crm.crm_case_kanban_view_leads",
+        ):
+            arch = etree.fromstring(
+                self.env["crm.lead"]
+                .with_user(self.user_desk)
+                .get_view(self.env.ref(xmlid).id, "kanban")["arch"]
+            )
+            for button in arch.xpath("//button[@name='action_open_review']"):
+                rule = button.get("invisible") or button.get("t-if")
+                self.assertIn("can_review", rule, xmlid)
+
+    def test_desk_sees_one_figure_sales_see_both_explained(self):
+        arch = self._form_arch(self.user_desk)
+        (box,) = arch.xpath("//div[@id='probability']/..")
+        (label,) = arch.xpath("//label[@for='probability']")
+        self.assertEqual(label.get("string"), "Win Probability")
+        desk_lead = self._clinic()
+        handed = self._handed(self._clinic("Clinic «Sales»"))
+        self.assertFalse(self._visible(desk_lead, self.user_desk, [box]))
+        self.assertTrue(self._visible(handed, self.user_sales, [box]))
+        helps = self.env["crm.lead"].fields_get(["probability"])
+        self.assertIn("Not the Score", helps["probability"]["help"])
