@@ -22,6 +22,9 @@ from .crm_lead import _logger
 from .crm_lead_batch import CONCURRENCY_ERRORS
 from .pharmacy_activity import automatic_activities, close_activities
 
+#: The states in which a breached clock still escalates: the lead is with sales.
+ESCALATED_STATES = (lifecycle.HANDED_OFF, lifecycle.ACCEPTED, lifecycle.OPPORTUNITY)
+
 
 class CrmLead(models.Model):
     # one concern per file, on one model
@@ -177,14 +180,20 @@ class CrmLead(models.Model):
             now,
         )
         breach = SQL("clock.state = %s AND clock.deadline < %s", sla.RUNNING, now)
+        # a breach stays a breach, but a lead that left sales (lost, won,
+        # disqualified, sent back to the desk) is no longer escalated
         escalate = SQL(
             "clock.state = %s AND clock.reached_date IS NULL"
             " AND clock.escalation_level < %s AND (clock.escalation_level = 0"
             " OR clock.deadline + interval '1 hour'"
-            " * COALESCE(policy.escalation_delay, 0) * clock.escalation_level <= %s)",
+            " * COALESCE(policy.escalation_delay, 0) * clock.escalation_level <= %s)"
+            " AND EXISTS (SELECT 1 FROM crm_lead escalated"
+            " WHERE escalated.id = clock.lead_id"
+            " AND escalated.lifecycle_state IN %s)",
             sla.BREACHED,
             sla.MAX_LEVEL,
             now,
+            ESCALATED_STATES,
         )
         return held, breach, escalate
 

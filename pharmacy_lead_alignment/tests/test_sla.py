@@ -3,6 +3,7 @@ from datetime import datetime
 
 from freezegun import freeze_time
 
+from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
@@ -233,6 +234,23 @@ class TestSlaBreach(PharmacySlaCommon):
             Lead._cron_check_sla()
         self.assertEqual(clock.escalation_level, 3)
         self.assertEqual(len(warned(self.user_manager)), 1)
+
+    def test_a_lost_lead_is_no_longer_escalated(self):
+        with freeze_time("2026-11-30 09:00:00"):
+            lead = self._handed_off_lead()
+        Lead = self.env["crm.lead"]
+        with freeze_time("2026-11-30 11:01:00"):
+            Lead._cron_check_sla()
+        clock = self._clock(lead)
+        self.assertEqual((clock.state, clock.escalation_level), ("breached", 1))
+        with freeze_time("2026-11-30 12:00:00"):
+            lead.with_user(self.user_sales).action_set_lost()
+        self.assertEqual(lead.lifecycle_state, "lost")
+        with freeze_time("2026-12-03 09:00:00"):
+            Lead._cron_check_sla()
+            self.assertEqual(Lead._pla_sla_remaining(fields.Datetime.now()), 0)
+        self.assertEqual(clock.escalation_level, 1, "no escalation after the loss")
+        self.assertEqual(clock.state, "breached", "the breach stays in the ledger")
 
     def test_at_risk_filter(self):
         with freeze_time("2026-11-30 09:00:00"):
