@@ -8,14 +8,17 @@ its age in days, so that every date is relative to the day the demo database
 is created and the dashboard, the SLA ledger and the funnel never look stale.
 """
 
+import os
+import shutil
+import tempfile
 from collections import defaultdict
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
-from odoo.tools import SQL
-from odoo.tools.translate import load_language
+from odoo.tools import SQL, file_path
+from odoo.tools.translate import TranslationImporter, load_language
 
 X = "pharmacy_lead_alignment."
 
@@ -323,6 +326,31 @@ class PharmacyDemoStory(models.AbstractModel):
         self.env["ir.module.module"].search(
             [("name", "=", self._module), ("state", "in", ("to install", "to upgrade"))]
         )._update_translations([code])
+        return True
+
+    @api.model
+    def _load_own_translations(self, code):
+        """This module's translations of its demo records, once they exist.
+
+        Odoo reads a ``.po`` file merged with the module's ``.pot``, which is
+        exported without demo data: the demo's own terms would be dropped.
+        They are read here from a copy of the file (no ``.pot`` beside it)
+        and forced, the demo records being ``noupdate``."""
+        importer = TranslationImporter(self.env.cr, verbose=False)
+        for iso in dict.fromkeys((code, code.split("_")[0])):
+            try:
+                path = file_path(f"{self._module}/i18n/{iso}.po")
+            except FileNotFoundError:
+                continue
+            with (
+                tempfile.TemporaryDirectory() as folder,
+                open(path, "rb") as source,
+                open(os.path.join(folder, f"{iso}.po"), "w+b") as copy,
+            ):
+                shutil.copyfileobj(source, copy)
+                copy.seek(0)
+                importer.load(copy, "po", code)
+        importer.save(overwrite=True, force_overwrite=True)
         return True
 
     @api.model
