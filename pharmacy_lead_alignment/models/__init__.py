@@ -7,6 +7,8 @@ from . import crm_lead_scoring_frequency_field
 from . import pharmacy_lead_event
 from . import pharmacy_lead_domain_mixin
 from . import pharmacy_scoring_rule
+from . import pharmacy_scoring_rule_preview
+from . import pharmacy_scoring_rule_revision
 from . import crm_team
 from . import pharmacy_lead_engagement
 from . import mail_activity

@@ -5,7 +5,6 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.osv import expression
 from odoo.tools import SQL
 
 from ..tools import feedback, lifecycle, scoring
@@ -42,19 +41,6 @@ SCORE_PREFIXES = ("score_",)
 #: Rule fields whose change alters scores (fit scores, and engagement scores:
 #: events count with their rule's current points).
 FIT_FIELDS = ("domain", "points", "active", "company_id", "category")
-#: What the preview of a fit rule groups the open leads by: everything the
-#: scoring decision reads (``scoring.rescore``), so that leads alike share a
-#: group and the preview runs a few grouped queries, never a loop over leads.
-PREVIEW_GROUPBY = (
-    "company_id",
-    "lifecycle_state",
-    "fit_score",
-    "lead_score",
-    "lead_grade",
-    "mql_by_hand",
-    "engagement_since_recycle",
-    "recycled_at:year",
-)
 #: Rule fields the cached fit rules hold (their order follows the sequence).
 CACHED_FIELDS = (*FIT_FIELDS, "sequence")
 
@@ -113,34 +99,6 @@ class PharmacyScoringRule(models.Model):
         "with the rule's current points, engagement rules too: changing them "
         "re-scores every lead the rule scores, the leads that earned an "
         "engagement signal before included.",
-    )
-    # What saving a fit rule as it stands in the form does, before it is saved
-    preview_matched = fields.Integer(
-        string="Open Leads Matched",
-        compute="_compute_preview",
-        groups=GROUP_MANAGER,
-        help="Open leads of the rule's company that the rule, as it stands in the "
-        "form, gives its points to.",
-    )
-    preview_grade = fields.Integer(
-        string="Grades That Change",
-        compute="_compute_preview",
-        groups=GROUP_MANAGER,
-        help="Open leads whose grade (A to D) changes on saving.",
-    )
-    preview_up = fields.Integer(
-        string="Leads That Qualify",
-        compute="_compute_preview",
-        groups=GROUP_MANAGER,
-        help="Inquiry and Nurturing leads that reach the MQL threshold on saving; "
-        "each gets a “Ready for hand-off” activity for the desk.",
-    )
-    preview_down = fields.Integer(
-        string="Leads That Fall Back",
-        compute="_compute_preview",
-        groups=GROUP_MANAGER,
-        help="Leads qualified by their score that fall back below the MQL "
-        "threshold on saving, to the state they were qualified from.",
     )
     trigger = fields.Selection(
         scoring.TRIGGER_SELECTION,
@@ -431,116 +389,6 @@ class PharmacyScoringRule(models.Model):
                 [("engagement_ids.rule_id", "in", sorted(engagement_ids))],
             )
 
-    # ------------------------------------------------------------
-    # PREVIEW
-    # ------------------------------------------------------------
-
-    @api.depends(
-        "domain", "points", "active", "category", "company_id", "applies_to_all"
-    )
-    @api.depends_context("uid", "allowed_company_ids")
-    def _compute_preview(self):
-        for rule in self:
-            effect = rule._preview_effect()
-            rule.preview_matched = effect["matched"]
-            rule.preview_grade = effect["grade"]
-            rule.preview_up = effect["up"]
-            rule.preview_down = effect["down"]
-
-    def _preview_effect(self):
-        """What saving this rule as it stands (in the form: ``self`` is the
-        edited copy, ``self._origin`` the rule as saved) does to the open
-        leads: how many it matches, change grade, reach the MQL threshold or
-        fall back below it.
-
-        Grouped counts over the leads the rule changes (those it matches
-        now and those it matched before, each gaining or losing points), with
-        the scoring's own arithmetic (``scoring.change_effect``): exactly what
-        the scoring does on saving, for scores as they stand today. A few
-        queries whatever the number of leads.
-        """
-        self.ensure_one()
-        new = self._preview_terms(self)
-        old = self._preview_terms(self._origin) if self._origin else None
-        if not new and not old:
-            return dict.fromkeys(scoring.PREVIEW_KEYS, 0)
-        parts = []  # (lead domain, matched, delta)
-        if new and old and new[0] == old[0]:
-            parts.append((new[0], True, new[1] - old[1]))
-        else:
-            if new and old:
-                parts.append((expression.AND([new[0], old[0]]), True, new[1] - old[1]))
-            if new:
-                parts.append(
-                    (
-                        expression.AND([new[0], self._not(old[0]) if old else []]),
-                        True,
-                        new[1],
-                    )
-                )
-            if old:
-                parts.append(
-                    (
-                        expression.AND([old[0], self._not(new[0]) if new else []]),
-                        False,
-                        -old[1],
-                    )
-                )
-        Lead = self.env["crm.lead"].sudo().with_context(active_test=True)
-        scoring_domain = Lead._pla_scoring_domain()
-        groups, companies = [], set()
-        for domain, matched, delta in parts:
-            for company, *key, count in Lead._read_group(
-                expression.AND([scoring_domain, domain]),
-                list(PREVIEW_GROUPBY),
-                ["__count"],
-            ):
-                state, fit, score, grade, by_hand, fresh, recycled = key
-                company_id = company.id or self.env.company.id
-                companies.add(company_id)
-                groups.append(
-                    (
-                        count,
-                        matched,
-                        delta,
-                        company_id,
-                        state,
-                        fit,
-                        score,
-                        grade,
-                        by_hand,
-                        fresh if recycled else None,
-                    )
-                )
-        settings_of = {
-            company.id: company._pla_scoring_settings()
-            for company in self.env["res.company"].sudo().browse(sorted(companies))
-        }
-        return scoring.change_effect(groups, settings_of)
-
-    def _preview_terms(self, rule):
-        """``(lead domain, points)`` of the leads ``rule`` gives its points
-        to, within the companies it scores; ``None`` when it gives none (not
-        an active fit rule, or a filter being edited that is not valid
-        yet)."""
-        if not rule or rule.category != CATEGORY_FIT or not rule.active:
-            return None
-        try:
-            domain = rule._parse_domain()
-        except ValidationError:
-            return None
-        if rule.company_id:
-            # a lead without a company is scored with the current company
-            scope = [rule.company_id.id]
-            if rule.company_id == self.env.company:
-                scope.append(False)
-            domain = expression.AND([[("company_id", "in", scope)], domain])
-        return expression.normalize_domain(domain), rule.points
-
-    @api.model
-    def _not(self, domain):
-        return ["!", *expression.normalize_domain(domain)]
-
     @api.model
     def _fit_rules_data(self, company_id):
         """``(rule_id, domain, points)`` of the company's active fit rules
@@ -822,79 +670,3 @@ class PharmacyScoringRule(models.Model):
         for rule, points in points_of.items():
             rule.with_context(pla_defer_rescore=True).write({"points": points})
         rules._rescore_after_change()
-
-
-class PharmacyScoringRuleRevision(models.Model):
-    """A suggested weight applied to a fit rule: who, when, from what figures,
-    and whether it was reverted."""
-
-    _name = "pharmacy.scoring.rule.revision"
-    _description = "Applied Scoring Suggestion"
-    _order = "create_date desc, id desc"
-    _check_company_auto = True
-
-    rule_id = fields.Many2one(
-        "pharmacy.scoring.rule",
-        required=True,
-        index=True,
-        ondelete="cascade",
-        check_company=True,
-    )
-    old_points = fields.Integer(required=True, readonly=True, aggregator=False)
-    new_points = fields.Integer(required=True, readonly=True, aggregator=False)
-    lift = fields.Float(readonly=True, digits=(16, 2), aggregator=False)
-    matched = fields.Integer(string="Leads Matched", readonly=True, aggregator=False)
-    date_from = fields.Date(string="Period From", readonly=True)
-    date_to = fields.Date(string="Period To", readonly=True)
-    user_id = fields.Many2one(
-        "res.users", string="Applied By", readonly=True, required=True
-    )
-    company_id = fields.Many2one("res.company", readonly=True, index=True)
-    state = fields.Selection(
-        [("applied", "Applied"), ("reverted", "Reverted")],
-        default="applied",
-        required=True,
-        readonly=True,
-    )
-    reverted_by_id = fields.Many2one("res.users", readonly=True)
-    reverted_date = fields.Datetime(string="Reverted On", readonly=True)
-
-    def action_revert(self):
-        """Alignment Manager: give the rules back their points from before."""
-        if not self.env.su and not self.env.user.has_group(GROUP_MANAGER):
-            raise AccessError(
-                self.env._("Only an Alignment Manager can revert applied points.")
-            )
-        for revision in self:
-            if revision.state != "applied":
-                raise UserError(
-                    self.env._(
-                        "The change of “%(rule)s” from %(old)s to %(new)s points "
-                        "is already reverted.",
-                        rule=revision.rule_id.name,
-                        old=revision.old_points,
-                        new=revision.new_points,
-                    )
-                )
-            if revision.rule_id.points != revision.new_points:
-                raise UserError(
-                    self.env._(
-                        "“%(rule)s” has %(points)s points now, not the %(new)s "
-                        "this suggestion set: it changed since. Edit the rule "
-                        "instead.",
-                        rule=revision.rule_id.name,
-                        points=revision.rule_id.points,
-                        new=revision.new_points,
-                    )
-                )
-        self.sudo().write(
-            {
-                "state": "reverted",
-                "reverted_by_id": self.env.uid,
-                "reverted_date": fields.Datetime.now(),
-            }
-        )
-        self.env["pharmacy.scoring.rule"]._set_points(
-            {revision.rule_id: revision.old_points for revision in self}
-        )
-        return True

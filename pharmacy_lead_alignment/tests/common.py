@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import json
 from contextlib import contextmanager
 
 from odoo.tests import TransactionCase
@@ -192,3 +193,35 @@ class PharmacyLeadCommon(TransactionCase):
             (event.from_state or False, event.to_state)
             for event in lead.sudo().lifecycle_event_ids.sorted("id")
         ]
+
+
+class JsonRpcMixin:
+    """Calls over Odoo's real JSON-RPC (``/web/dataset/call_kw``), for an
+    ``HttpCase`` logged in as the user under test."""
+
+    def _call(self, model, method, *args, **kwargs):
+        return self.make_jsonrpc_request(
+            "/web/dataset/call_kw",
+            {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
+        )
+
+    def _raw_call(self, model, method, *args, **kwargs):
+        """The raw answer, errors included (``make_jsonrpc_request`` raises)."""
+        response = self.url_open(
+            "/web/dataset/call_kw",
+            data=json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "method": "call",
+                    "id": 1,
+                    "params": {
+                        "model": model,
+                        "method": method,
+                        "args": list(args),
+                        "kwargs": kwargs,
+                    },
+                }
+            ),
+            headers={"Content-Type": "application/json"},
+        )
+        return response.json()

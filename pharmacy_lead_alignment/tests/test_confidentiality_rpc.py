@@ -1,44 +1,17 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 """Confidentiality proven over the real JSON-RPC path."""
 
-import json
-
 import odoo
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import JsonRpcException
 
+from .common import JsonRpcMixin
 from .test_confidentiality import SECRET, PharmacyConfidentialityCommon
 
 
 @tagged("post_install", "-at_install", "pla_security", "pla_confidentiality")
-class TestConfidentialityRpc(PharmacyConfidentialityCommon, HttpCase):
+class TestConfidentialityRpc(JsonRpcMixin, PharmacyConfidentialityCommon, HttpCase):
     """The same, through Odoo's real JSON-RPC as the former rep."""
-
-    def _call(self, model, method, *args, **kwargs):
-        return self.make_jsonrpc_request(
-            "/web/dataset/call_kw",
-            {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
-        )
-
-    def _raw_call(self, model, method, *args, **kwargs):
-        response = self.url_open(
-            "/web/dataset/call_kw",
-            data=json.dumps(
-                {
-                    "jsonrpc": "2.0",
-                    "method": "call",
-                    "id": 1,
-                    "params": {
-                        "model": model,
-                        "method": method,
-                        "args": list(args),
-                        "kwargs": kwargs,
-                    },
-                }
-            ),
-            headers={"Content-Type": "application/json"},
-        )
-        return response.json()
 
     def test_former_rep_over_json_rpc(self):
         case = self._rejected_lead()

@@ -14,6 +14,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, HttpCase, tagged
 
 from ..models import crm_lead_scoring
+from .common import JsonRpcMixin
 from .test_scoring import PharmacyScoringCommon
 
 READY = "pharmacy_lead_alignment.mail_activity_type_ready_handoff"
@@ -456,34 +457,8 @@ class TestTopReasons(PharmacyRulesFlowCommon):
 
 
 @tagged("post_install", "-at_install", "pla_scoring", "pla_rules_flow", "pla_security")
-class TestRulesOverRpc(PharmacyRulesFlowCommon, HttpCase):
+class TestRulesOverRpc(JsonRpcMixin, PharmacyRulesFlowCommon, HttpCase):
     """Over Odoo's real JSON-RPC, as the lowest-rights user allowed."""
-
-    def _call(self, model, method, *args, **kwargs):
-        return self.make_jsonrpc_request(
-            "/web/dataset/call_kw",
-            {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
-        )
-
-    def _raw_call(self, model, method, *args, **kwargs):
-        response = self.url_open(
-            "/web/dataset/call_kw",
-            data=json.dumps(
-                {
-                    "jsonrpc": "2.0",
-                    "method": "call",
-                    "id": 1,
-                    "params": {
-                        "model": model,
-                        "method": method,
-                        "args": list(args),
-                        "kwargs": kwargs,
-                    },
-                }
-            ),
-            headers={"Content-Type": "application/json"},
-        )
-        return response.json()
 
     def test_signal_on_a_lead_without_company(self):
         """A website form's lead has no company: the signal resolves the
