@@ -6,19 +6,21 @@
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ADDON=pharmacy_lead_alignment
 
-# PostgreSQL connection: Odoo and the client tools always connect as `root`
-# over TCP on 127.0.0.1 (override the port with PGPORT).
-PG_HOST=127.0.0.1
+# PostgreSQL connection and the Python that has Odoo 18.0: what
+# setup_environment finds (scripts/bootstrap.py), from PGHOST/PGPORT/PGUSER when
+# they are set; until then the defaults below.
+PG_HOST="${PGHOST:-127.0.0.1}"
 PG_PORT="${PGPORT:-5432}"
-PG_USER=root
+PG_USER="${PGUSER:-$(id -un)}"
 PG_ARGS=(-h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER")
+PYTHON="${PYTHON:-python3}"
 
 # Odoo expects its server to run in UTC (odoo-bin sets this too).
 export TZ=UTC
 
-# Run Odoo with the same interpreter the prerequisite check validated.
+# Run Odoo with the interpreter setup_environment chose.
 odoo_cmd() {
-    python3 -m odoo "$@"
+    "$PYTHON" -m odoo "$@"
 }
 
 # Print one sentence on stderr and exit 1.
@@ -27,29 +29,28 @@ die() {
     exit 1
 }
 
-# Fail with one clear sentence when PostgreSQL or Odoo is missing.
-check_prerequisites() {
+# setup_environment demo|test: bring what is missing (Odoo 18.0 in a Python,
+# PostgreSQL answering, the database role; see scripts/bootstrap.py), say
+# what optional part is skipped, and use what it found. Quick when all is in
+# place; one clear sentence and exit 1 when something cannot be done here.
+setup_environment() {
     command -v python3 >/dev/null 2>&1 ||
-        die "python3 is not on PATH: install Python 3.10+ and Odoo 18.0, see README."
-    python3 -c "import odoo" >/dev/null 2>&1 ||
-        die "Odoo 18.0 is not installed in this Python: install it from Odoo's sources, see README."
-    local version
-    version="$(python3 -c "import odoo.release as r; print(r.serie)" 2>/dev/null || true)"
-    [ "$version" = "18.0" ] ||
-        die "This Python has Odoo ${version:-of an unknown version}, not 18.0: install Odoo 18.0 from Odoo's sources, see README."
-    command -v pg_isready >/dev/null 2>&1 ||
-        die "The PostgreSQL client tools (pg_isready, psql, createdb) are not on PATH: install postgresql-client, see README."
-    pg_isready -q -h "$PG_HOST" -p "$PG_PORT" ||
-        die "PostgreSQL is not reachable on $PG_HOST:$PG_PORT: start PostgreSQL (or set PGPORT), see README."
-    psql "${PG_ARGS[@]}" -d postgres -tAc "SELECT 1" >/dev/null 2>&1 ||
-        die "PostgreSQL refuses the role '$PG_USER' on $PG_HOST:$PG_PORT: create it as a superuser (createuser -s $PG_USER), see README."
+        die "python3 is not on PATH: install Python 3.10 or newer (e.g. sudo apt-get install -y python3 python3-venv), then run again."
+    local assignments
+    assignments="$(python3 "$REPO_ROOT/scripts/bootstrap.py" --for "$1")" || exit 1
+    eval "$assignments"
+    export PGHOST PGPORT PGUSER
+    PG_HOST="$PGHOST"
+    PG_PORT="$PGPORT"
+    PG_USER="$PGUSER"
+    PG_ARGS=(-h "$PG_HOST" -p "$PG_PORT" -U "$PG_USER")
 }
 
 # Comma-separated addons path: this repo (holds the addon folder) followed by
 # Odoo's own addon directories, found next to the installed `odoo` package.
 addons_path() {
     local odoo_dirs
-    odoo_dirs="$(python3 - <<'PY'
+    odoo_dirs="$("$PYTHON" - <<'PY'
 import os
 import odoo
 
@@ -165,7 +166,7 @@ install_demo() {
     odoo_cmd -c "$CONF" -d "${DB}_demo" -i "$ADDON" --stop-after-init \
         --log-level=warn 2>&1 | tee "$log"
     check_odoo_log "$log"
-    python3 "$REPO_ROOT/scripts/check_demo.py" --config "$CONF" --database "${DB}_demo"
+    "$PYTHON" "$REPO_ROOT/scripts/check_demo.py" --config "$CONF" --database "${DB}_demo"
 }
 
 # install_cycle: in a third throwaway database (${DB}_cycle), stock CRM with
@@ -173,7 +174,7 @@ install_demo() {
 # leads are checked after each step by scripts/check_install_cycle.py.
 install_cycle() {
     local db="${DB}_cycle" log="$TMP_DIR/cycle.log" state="$TMP_DIR/cycle.json"
-    local check=(python3 "$REPO_ROOT/scripts/check_install_cycle.py" --config "$CONF"
+    local check=("$PYTHON" "$REPO_ROOT/scripts/check_install_cycle.py" --config "$CONF"
         --database "$db" --state "$state" --phase)
     createdb "${PG_ARGS[@]}" -T template0 -E UTF8 "$db"
     odoo_cmd -c "$CONF" -d "$db" -i crm --stop-after-init --without-demo=all \
@@ -195,6 +196,6 @@ install_cycle() {
 # run_crm_tests: Odoo's own crm tests in $DB, against the full registry
 # (see scripts/run_odoo_tests.py for why not `odoo --test-tags /crm`).
 run_crm_tests() {
-    python3 "$REPO_ROOT/scripts/run_odoo_tests.py" --config "$CONF" --database "$DB" \
+    "$PYTHON" "$REPO_ROOT/scripts/run_odoo_tests.py" --config "$CONF" --database "$DB" \
         --module crm
 }
