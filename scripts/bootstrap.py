@@ -768,22 +768,23 @@ class Runner:
     def run(self, steps: list[Step]) -> None:
         for step in steps:
             say(f"      {step.title}" + (f": {step.note}" if step.note else ""))
+            started = time.monotonic()
             for argv in step.commands:
                 if self.dry_run:
                     self.pending = True
-                    say(
-                        "        would run: "
-                        + shlex.join(argv[:2] if argv[0] == "write" else argv)
-                    )
+                    shown = argv[:2] if argv[0] == "write" else argv
+                    say("        would run: " + shlex.join(shown))
                 else:
                     self._command(step, argv)
+            if step.commands and not self.dry_run:
+                say(f"        done in {time.monotonic() - started:.0f} s")
 
     def _command(self, step: Step, argv: list[str]) -> None:
         if argv[0] == "write":  # ["write", path, text]
             Path(argv[1]).parent.mkdir(parents=True, exist_ok=True)
             Path(argv[1]).write_text(argv[2], encoding="utf-8")
             return
-        started = time.monotonic()
+        tty, shown = sys.stderr.isatty(), time.monotonic()
         with open(self.log, "a", encoding="utf-8") as log:
             log.write(f"\n$ {shlex.join(argv)}\n")
             log.flush()
@@ -798,10 +799,13 @@ class Runner:
                     or "Receiving objects" in line
                 ):
                     count += 1
-                    if sys.stderr.isatty():
+                    if tty:  # one line, updated in place
                         sys.stderr.write(f"\r      … {_progress(line, count)}\033[K")
+                    elif time.monotonic() - shown > 20:  # a log: a line now and then
+                        say(f"        … {_progress(line, count)}")
+                        shown = time.monotonic()
             code = process.wait()
-        if sys.stderr.isatty() and count:
+        if tty and count:
             sys.stderr.write("\r\033[K")
         if code != 0:
             tail = (
@@ -814,7 +818,6 @@ class Runner:
                 f"{step.title} failed ({shlex.join(argv)} exited with {code}): "
                 f"see {LOG_FILE}."
             )
-        say(f"        done in {time.monotonic() - started:.0f} s")
 
 
 def _progress(line: str, count: int) -> str:

@@ -66,6 +66,11 @@ def commands(steps):
     return [cmd for step in steps for cmd in step.commands]
 
 
+def editable(source):
+    """The command that installs Odoo from `source` into the project's venv."""
+    return [VENV_PY, "-m", "pip", "install", "-q", "--no-deps", "-e", source]
+
+
 def blocked(plan, facts):
     with pytest.raises(bootstrap.Blocked) as info:
         plan(facts)
@@ -126,16 +131,7 @@ def test_odoo_src_folder_installs_into_a_new_venv():
         "/src/odoo/requirements.txt",
         "phonenumbers",
     ] in cmds
-    assert [
-        VENV_PY,
-        "-m",
-        "pip",
-        "install",
-        "-q",
-        "--no-deps",
-        "-e",
-        "/src/odoo",
-    ] in cmds
+    assert editable("/src/odoo") in cmds
     assert cmds[-1] == [
         VENV_PY,
         "-m",
@@ -199,16 +195,7 @@ def test_nothing_and_no_network_is_one_clear_sentence():
 def test_an_earlier_clone_is_reused_without_network():
     _python, steps = bootstrap.plan_odoo(odoo_facts(clone_serie="18.0", network=False))
     assert not any(cmd[0] == "git" for cmd in commands(steps))
-    assert [
-        VENV_PY,
-        "-m",
-        "pip",
-        "install",
-        "-q",
-        "--no-deps",
-        "-e",
-        "/repo/.odoo-src",
-    ] in commands(steps)
+    assert editable("/repo/.odoo-src") in commands(steps)
 
 
 def test_no_git_is_one_sentence():
