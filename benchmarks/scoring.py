@@ -20,6 +20,7 @@ Needs PostgreSQL and Odoo 18.0 installed in this Python (see README).
 """
 
 import argparse
+import getpass
 import os
 import random
 import subprocess
@@ -57,6 +58,13 @@ def odoo_addons_path():
     return ",".join(paths)
 
 
+#: PostgreSQL as scripts/demo and scripts/test reach it (PGHOST, PGPORT, PGUSER).
+PG_HOST = os.environ.get("PGHOST") or "127.0.0.1"
+PG_PORT = os.environ.get("PGPORT") or "5432"
+PG_USER = os.environ.get("PGUSER") or getpass.getuser()
+PG_ARGS = ["-h", PG_HOST, "-p", PG_PORT, "-U", PG_USER]
+
+
 def odoo_config(db):
     """Import Odoo (or exit with one sentence) and point it at ``db`` through
     a temporary config file; returns ``(odoo, config path)``."""
@@ -66,7 +74,8 @@ def odoo_config(db):
         sys.exit("Odoo 18.0 is not installed in this Python: see README.")
     with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as conf:
         conf.write(
-            "[options]\ndb_host = 127.0.0.1\ndb_user = root\n"
+            f"[options]\ndb_host = {PG_HOST}\ndb_port = {PG_PORT}\n"
+            f"db_user = {PG_USER}\n"
             f"addons_path = {odoo_addons_path()}\n"
         )
     odoo.tools.config.parse_config(["-c", conf.name, "-d", db])
@@ -80,9 +89,7 @@ def cleanup(db, conf_path, keep):
     os.unlink(conf_path)
     odoo.sql_db.close_db(db)
     if not keep:
-        subprocess.run(
-            ["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "root", db], check=False
-        )
+        subprocess.run(["dropdb", "--if-exists", *PG_ARGS, db], check=False)
 
 
 def run(cmd):
@@ -90,8 +97,8 @@ def run(cmd):
 
 
 def prepare_database(db, conf):
-    run(["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "root", db])
-    run(["createdb", "-h", "127.0.0.1", "-U", "root", db])
+    run(["dropdb", "--if-exists", *PG_ARGS, db])
+    run(["createdb", *PG_ARGS, db])
     run(
         [
             sys.executable,
@@ -283,7 +290,7 @@ def main():
             print(
                 f"{total} leads, {flow} open in the flow (scored), {len(open_ids)} open"
                 f" for Odoo's scoring,"
-                f" {rules} active fit rules; PostgreSQL on 127.0.0.1"
+                f" {rules} active fit rules; PostgreSQL on {PG_HOST}"
             )
             cr.commit()
 
