@@ -51,6 +51,12 @@ LOG_FILE = ".setup.log"
 CHROME_NAMES = ("google-chrome", "chromium", "chromium-browser", "google-chrome-stable")
 #: Older setuptools builds python-ldap 3.4.0 (Odoo 18's pin for Python < 3.12).
 BUILD_CONSTRAINTS = "setuptools<70\n"
+#: Installed beside Odoo's requirements. gevent 22.10 (Odoo 18's pin) loads
+#: its plugins through pkg_resources, which does not find zope.* releases
+#: whose metadata folder is named zope_event/zope_interface (zope.event 5.1+,
+#: zope.interface 8+): the prefork server's long-polling child then dies at
+#: start and is restarted in a loop. Releases named the old way work.
+EXTRA_REQUIREMENTS = ("phonenumbers", "zope.event<5.1", "zope.interface<8")
 #: What building Odoo 18's requirements needs from the system, per OS family:
 #: (what is missing) -> package.
 BUILD_PACKAGES = {
@@ -205,7 +211,7 @@ def plan_odoo(f: OdooFacts) -> tuple[str, list[Step]]:
                     constraints,
                     "-r",
                     os.path.join(source, "requirements.txt"),
-                    "phonenumbers",
+                    *EXTRA_REQUIREMENTS,
                 ],
             ],
         ),
