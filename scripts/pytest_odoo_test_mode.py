@@ -31,6 +31,7 @@ def pytest_sessionfinish(session, exitstatus):
     skipped = reporter.stats.get("skipped", []) if reporter else []
     if skipped:
         for report in skipped:
-            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
-            print(f"\nSKIPPED, and PLA_REQUIRE_TOURS=1 forbids it: {report.nodeid}: {reason}")
+            longrepr = report.longrepr
+            reason = longrepr[2] if isinstance(longrepr, tuple) else longrepr
+            print(f"\nSKIPPED (PLA_REQUIRE_TOURS=1): {report.nodeid}: {reason}")
         session.exitstatus = 1
