@@ -40,6 +40,8 @@ class DigestDigest(models.Model):
             )
 
     def _pla_window(self):
+        """The digest's period and companies, once its reader may see them."""
+        self._pla_check_access()
         start, end, companies = self._get_kpi_compute_parameters()
         return (
             fields.Datetime.to_datetime(start),
@@ -47,40 +49,37 @@ class DigestDigest(models.Model):
             companies,
         )
 
-    def _pla_ledger(self, start, end, companies, aggregates):
-        """``{company: (sums…)}`` of the SLA ledger's rows in the window:
-        the same rows as the dashboard and the ledger (``tools.kpi``)."""
+    def _pla_totals(self, report, aggregates, domain=()):
+        """``{digest: [sum of each aggregated field]}`` of the report's rows
+        of the window and of the digest's companies: the same rows as the
+        dashboard and the ledger (``tools.kpi``)."""
+        start, end, companies = self._pla_window()
         groups = (
-            self.env["pharmacy.sla.report"]
+            self.env[report]
             .sudo()
             ._read_group(
-                [
-                    ("date", ">=", start),
-                    ("date", "<", end),
-                    ("company_id", "in", companies.ids),
-                ],
+                [*kpi.period_domain(start, end, companies.ids), *domain],
                 ["company_id"],
                 [f"{field}:sum" for field in aggregates],
             )
         )
-        return {company: sums for company, *sums in groups}
+        by_field = [
+            {company: sums[index] for company, *sums in groups}
+            for index in range(len(aggregates))
+        ]
+        return {
+            digest: [digest._pla_in_scope(companies, values) for values in by_field]
+            for digest in self
+        }
 
     def _pla_ratio(self, field):
-        """Set ``kpi_<field>_value`` of each digest to the ratio
-        ``tools.kpi.RATIOS[field]``, recomputed from the sums of its
-        companies."""
-        self._pla_check_access()
-        start, end, companies = self._pla_window()
+        """``{digest: the ratio tools.kpi.RATIOS[field]}``, recomputed from
+        the sums of the digest's companies."""
         numerator, denominator, scale = kpi.RATIOS[field]
-        sums = self._pla_ledger(start, end, companies, [numerator, denominator])
+        totals = self._pla_totals("pharmacy.sla.report", [numerator, denominator])
         return {
-            digest: kpi.ratio(
-                digest._pla_in_scope(companies, {c: v[0] for c, v in sums.items()}),
-                digest._pla_in_scope(companies, {c: v[1] for c, v in sums.items()}),
-                scale,
-            )
-            or 0.0
-            for digest in self
+            digest: kpi.ratio(above, below, scale) or 0.0
+            for digest, (above, below) in totals.items()
         }
 
     def _pla_in_scope(self, companies, values):
@@ -91,12 +90,9 @@ class DigestDigest(models.Model):
         return sum(value for company, value in values.items() if company in scope)
 
     def _compute_kpi_pla_handed_off_value(self):
-        self._pla_check_access()
-        start, end, companies = self._pla_window()
-        sums = self._pla_ledger(start, end, companies, ["handed_off_count"])
-        counts = {company: values[0] for company, values in sums.items()}
-        for digest in self:
-            digest.kpi_pla_handed_off_value = digest._pla_in_scope(companies, counts)
+        totals = self._pla_totals("pharmacy.sla.report", ["handed_off_count"])
+        for digest, (count,) in totals.items():
+            digest.kpi_pla_handed_off_value = count
 
     def _compute_kpi_pla_acceptance_value(self):
         """Sales decisions on hand-offs of the period that accepted."""
@@ -111,10 +107,8 @@ class DigestDigest(models.Model):
     def _compute_kpi_pla_sla_marketing_value(self):
         """Leads handed off in the period against the promised monthly volume,
         prorated to the days of the period (``tools.kpi.prorate``)."""
-        self._pla_check_access()
         start, end, companies = self._pla_window()
-        sums = self._pla_ledger(start, end, companies, ["handed_off_count"])
-        handed_off = {company: values[0] for company, values in sums.items()}
+        handed_off = self._pla_totals("pharmacy.sla.report", ["handed_off_count"])
         promises = (
             self.env["pharmacy.sla.report"]
             .sudo()
@@ -140,8 +134,7 @@ class DigestDigest(models.Model):
         for digest in self:
             digest.kpi_pla_sla_marketing_value = (
                 kpi.ratio(
-                    digest._pla_in_scope(companies, handed_off),
-                    digest._pla_in_scope(companies, targets),
+                    handed_off[digest][0], digest._pla_in_scope(companies, targets)
                 )
                 or 0.0
             )
@@ -149,27 +142,16 @@ class DigestDigest(models.Model):
     def _compute_kpi_pla_marketing_revenue_value(self):
         """Won revenue of the marketing-sourced leads won in the period (the
         funnel's and ROI's revenue)."""
-        self._pla_check_access()
-        start, end, companies = self._pla_window()
-        revenue = dict(
-            self.env["pharmacy.funnel.report"]
-            .sudo()
-            ._read_group(
-                [
-                    ("date", ">=", start),
-                    ("date", "<", end),
-                    ("company_id", "in", companies.ids),
-                    ("lead_origin", "=", lifecycle.ORIGIN_MARKETING),
-                    ("reached_won", "=", 1),
-                ],
-                ["company_id"],
-                ["revenue:sum"],
-            )
+        totals = self._pla_totals(
+            "pharmacy.funnel.report",
+            ["revenue"],
+            [
+                ("lead_origin", "=", lifecycle.ORIGIN_MARKETING),
+                ("reached_won", "=", 1),
+            ],
         )
-        for digest in self:
-            digest.kpi_pla_marketing_revenue_value = digest._pla_in_scope(
-                companies, revenue
-            )
+        for digest, (revenue,) in totals.items():
+            digest.kpi_pla_marketing_revenue_value = revenue
 
     def _compute_kpis_actions(self, company, user):
         res = super()._compute_kpis_actions(company, user)

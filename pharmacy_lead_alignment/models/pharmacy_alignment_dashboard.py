@@ -125,6 +125,11 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
         return [("team_id", "=", team)] if team else []
 
     @api.model
+    def _period_domain(self, start, end, company_ids):
+        """The rows of the period, the companies and the team (if any)."""
+        return [*kpi.period_domain(start, end, company_ids), *self._team_domain()]
+
+    @api.model
     def _state_labels(self):
         return dict(
             self.env["crm.lead"]
@@ -137,12 +142,7 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
         """Leads that reached each stage in the period for the first time, by
         origin, and how many recycled leads won (``tools.kpi``)."""
         Report = self.env["pharmacy.funnel.report"]
-        domain = [
-            ("date", ">=", start),
-            ("date", "<", end),
-            ("company_id", "in", company_ids),
-            *self._team_domain(),
-        ]
+        domain = self._period_domain(start, end, company_ids)
         columns = [f"reached_{stage}" for stage in funnel.STAGES]
         groups = Report._read_group(
             domain,
@@ -234,11 +234,8 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
                 "p90_hours": round(found[state][2], 1),
                 "res_model": "pharmacy.velocity.report",
                 "domain": [
-                    ("date", ">=", start),
-                    ("date", "<", end),
-                    ("company_id", "in", company_ids),
+                    *self._period_domain(start, end, company_ids),
                     ("state", "=", state),
-                    *self._team_domain(),
                 ],
             }
             for state in lifecycle.STATES
@@ -251,12 +248,7 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
         clocks started in it, and marketing's hand-offs, the sales decisions
         on them and the promised volume (``tools.kpi``)."""
         Ledger = self.env["pharmacy.sla.report"]
-        domain = [
-            ("date", ">=", start),
-            ("date", "<", end),
-            ("company_id", "in", company_ids),
-            *self._team_domain(),
-        ]
+        domain = self._period_domain(start, end, company_ids)
         sums = [
             "met_count:sum",
             "breached_count:sum",
@@ -321,12 +313,9 @@ class PharmacyAlignmentDashboard(models.AbstractModel):
     def _rejections(self, start, end, company_ids):
         Feedback = self.env["pharmacy.lead.feedback"]
         domain = [
-            ("date", ">=", start),
-            ("date", "<", end),
-            ("company_id", "in", company_ids),
+            *self._period_domain(start, end, company_ids),
             ("direction", "=", feedback.DIRECTION_SALES),
             ("verdict", "=", feedback.VERDICT_REJECT),
-            *self._team_domain(),
         ]
         groups = Feedback._read_group(
             domain,

@@ -27,6 +27,8 @@ class PharmacyLeadEngagement(models.Model):
         required=True,
         help="The rule's points when the event happened.",
     )
+    # computed where the scoring is (crm_lead_scoring_signals.py): the
+    # current points of the rule, decayed
     points_today = fields.Integer(
         compute="_compute_points_today",
         help="What the event is still worth after its decay.",
@@ -39,15 +41,6 @@ class PharmacyLeadEngagement(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
-
-    @api.depends("points", "date", "company_id.lead_engagement_half_life")
-    def _compute_points_today(self):
-        today = fields.Date.context_today(self)
-        for event in self:
-            half_life = event.company_id.lead_engagement_half_life or 30.0
-            event.points_today = scoring.round_half_up(
-                scoring.decayed(event.points, event._age_days(today), half_life)
-            )
 
     def _age_days(self, today):
         """Whole days since the event: the score changes once a day, not

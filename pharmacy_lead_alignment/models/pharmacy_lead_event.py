@@ -7,6 +7,18 @@ from ..tools import funnel, kpi, lifecycle
 
 #: reach_from / reach_to of a move that reached no stage for the first time
 NO_REACH = -1
+#: The columns of the log that the SQL reports read (their ``_depends``:
+#: flushed before a report is read).
+REPORT_FIELDS = (
+    "lead_id",
+    "date",
+    "team_id",
+    "company_id",
+    "from_state",
+    "to_state",
+    "reach_from",
+    "reach_to",
+)
 
 
 class PharmacyLeadEvent(models.Model):

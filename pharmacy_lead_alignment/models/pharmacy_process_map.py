@@ -330,7 +330,9 @@ class PharmacyProcessMap(models.Model):
         return readers
 
     def _request_acknowledgements(self):
-        """One pending acknowledgement and one reminder activity per reader."""
+        """One pending acknowledgement and one reminder activity per reader,
+        due after the delay of the reminder's activity type (a few days to
+        read the map, not today)."""
         self.ensure_one()
         readers = self._expected_readers()
         self.env["pharmacy.process.map.ack"].sudo().create(
@@ -346,6 +348,5 @@ class PharmacyProcessMap(models.Model):
                 "Read version %(version)s of the sales-process map",
                 version=self.version,
             ),
-            date_deadline=fields.Date.context_today(self),
             notify=True,  # each reader is told the new version is out
         )

@@ -49,7 +49,7 @@ class PharmacySlaPolicy(models.Model):
     )
     escalation_delay = fields.Float(
         string="Escalate Every (hours)",
-        default=4.0,
+        default=sla.DEFAULT_ESCALATION_HOURS,
         help="After a breach, the next level is warned after this many hours: "
         "team leader, then sales manager, then the head of the pharmacy.",
     )

@@ -4,25 +4,16 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from ..tools import feedback, lifecycle, scoring
+from .pharmacy_scoring_settings_mixin import SCORING_FIELDS, SETTINGS_FIELDS
 
-#: Company settings of the qualification scoring (re-score on change). A list
-#: of this model's ORM fields, so it lives here, not in tools/ (the scoring
-#: settings wizard imports it).
-SCORING_FIELDS = (
-    "lead_mql_threshold",
-    "lead_mql_min_grade",
-    "lead_grade_a_threshold",
-    "lead_grade_b_threshold",
-    "lead_grade_c_threshold",
-    "lead_engagement_half_life",
-)
 #: Where the versions of the scoring rules are drawn from: a value is never
 #: drawn twice, not even when the transaction that drew it rolls back.
 RULES_VERSION_SEQUENCE = "pharmacy_lead_alignment_rules_version_seq"
 
 
 class ResCompany(models.Model):
-    _inherit = "res.company"
+    _name = "res.company"
+    _inherit = ["res.company", "pharmacy.scoring.settings.mixin"]
 
     lead_desk_team_id = fields.Many2one(
         "crm.team",
@@ -31,33 +22,6 @@ class ResCompany(models.Model):
         "('company_id', 'in', [id, False])]",
         help="Every new lead of this company that arrives without a sales team "
         "lands in this marketing team, in the Inquiry state.",
-    )
-
-    lead_mql_threshold = fields.Integer(
-        string="MQL Threshold",
-        default=scoring.DEFAULTS["mql_threshold"],
-        help="A desk lead whose score (fit + engagement) reaches this value, with "
-        "an allowed grade, becomes Marketing Qualified on its own.",
-    )
-    lead_mql_min_grade = fields.Selection(
-        scoring.GRADE_SELECTION,
-        string="Lowest Grade to Qualify",
-        default=scoring.DEFAULTS["mql_min_grade"],
-        required=True,
-    )
-    lead_grade_a_threshold = fields.Integer(
-        string="Grade A from", default=scoring.DEFAULTS["grade_a"]
-    )
-    lead_grade_b_threshold = fields.Integer(
-        string="Grade B from", default=scoring.DEFAULTS["grade_b"]
-    )
-    lead_grade_c_threshold = fields.Integer(
-        string="Grade C from", default=scoring.DEFAULTS["grade_c"]
-    )
-    lead_engagement_half_life = fields.Float(
-        string="Engagement Half-Life (days)",
-        default=scoring.DEFAULTS["half_life"],
-        help="Number of days after which engagement points are worth half.",
     )
 
     sla_sales_manager_id = fields.Many2one(
@@ -72,12 +36,12 @@ class ResCompany(models.Model):
     )
     lead_warm_threshold = fields.Integer(
         string="Warm from",
-        default=25,
+        default=lifecycle.DEFAULT_WARM_FROM,
         help="Leads with at least this score show as warm, below as cold.",
     )
     lead_hot_threshold = fields.Integer(
         string="Hot from",
-        default=40,
+        default=lifecycle.DEFAULT_HOT_FROM,
         help="Leads with at least this score show as hot.",
     )
     lead_rules_version = fields.Integer(
@@ -86,39 +50,6 @@ class ResCompany(models.Model):
         help="Changes whenever a scoring rule of the company (or a shared one) "
         "changes: the key of the cached fit rules.",
     )
-
-    feedback_min_sample = fields.Integer(
-        string="Minimum Leads per Verdict",
-        default=feedback.DEFAULT_MIN_SAMPLE,
-        help="A fit rule gets a verdict and a suggested weight only when at least "
-        "this many reviewed leads matched it, and as many did not.",
-    )
-    feedback_max_step = fields.Integer(
-        string="Largest Change per Suggestion",
-        default=feedback.DEFAULT_MAX_STEP,
-        help="How many points a suggestion may add to or take from a rule at once.",
-    )
-
-    @api.constrains("feedback_min_sample", "feedback_max_step")
-    def _check_feedback_settings(self):
-        for company in self:
-            if company.feedback_min_sample < 1:
-                raise ValidationError(
-                    self.env._(
-                        "Feedback of %(company)s: the minimum number of leads per "
-                        "verdict must be at least 1 (for example 20).",
-                        company=company.display_name,
-                    )
-                )
-            if not 0 <= company.feedback_max_step <= feedback.POINTS_MAX:
-                raise ValidationError(
-                    self.env._(
-                        "Feedback of %(company)s: the largest change per "
-                        "suggestion must be between 0 and 100 points (for example "
-                        "10).",
-                        company=company.display_name,
-                    )
-                )
 
     @api.constrains("lead_warm_threshold", "lead_hot_threshold")
     def _check_temperature_thresholds(self):
@@ -168,8 +99,8 @@ class ResCompany(models.Model):
                     )
                 )
 
-    @api.constrains(*SCORING_FIELDS)
-    def _check_lead_scoring_settings(self):
+    @api.constrains(*SETTINGS_FIELDS)
+    def _check_lead_settings(self):
         for company in self:
             try:
                 scoring.check_settings(
@@ -180,7 +111,10 @@ class ResCompany(models.Model):
                     company.lead_grade_c_threshold,
                     company.lead_engagement_half_life,
                 )
-            except scoring.ScoringError as error:
+                feedback.check_settings(
+                    company.feedback_min_sample, company.feedback_max_step
+                )
+            except (scoring.ScoringError, feedback.FeedbackError) as error:
                 messages = {
                     "grade_order": self.env._(
                         "Lead scoring of %(company)s: the grade thresholds must "
@@ -204,6 +138,17 @@ class ResCompany(models.Model):
                     "mql_threshold": self.env._(
                         "Lead scoring of %(company)s: the MQL threshold must be "
                         "more than 0 (for example 50).",
+                        company=company.display_name,
+                    ),
+                    "min_sample": self.env._(
+                        "Feedback of %(company)s: the minimum number of leads per "
+                        "verdict must be at least 1 (for example 20).",
+                        company=company.display_name,
+                    ),
+                    "max_step": self.env._(
+                        "Feedback of %(company)s: the largest change per "
+                        "suggestion must be between 0 and 100 points (for example "
+                        "10).",
                         company=company.display_name,
                     ),
                 }
@@ -259,14 +204,3 @@ class ResCompany(models.Model):
         if any(fname in vals for fname in SCORING_FIELDS):
             self.env["crm.lead"]._pla_rescore_companies(self)
         return result
-
-    def _pla_scoring_settings(self):
-        self.ensure_one()
-        return {
-            "mql_threshold": self.lead_mql_threshold,
-            "mql_min_grade": self.lead_mql_min_grade,
-            "grade_a": self.lead_grade_a_threshold,
-            "grade_b": self.lead_grade_b_threshold,
-            "grade_c": self.lead_grade_c_threshold,
-            "half_life": self.lead_engagement_half_life,
-        }

@@ -2,6 +2,7 @@
 from odoo import api, fields, models, tools
 from odoo.tools import SQL, formatLang
 
+from ..models.pharmacy_lead_event import REPORT_FIELDS
 from ..tools import funnel, lifecycle
 from ..tools.groups import GROUP_MANAGER
 
@@ -31,15 +32,7 @@ class PharmacyFunnelReport(models.Model):
     _rec_name = "lead_id"
     # flushed before the view is read
     _depends = {
-        "pharmacy.lead.event": [
-            "lead_id",
-            "date",
-            "team_id",
-            "company_id",
-            "to_state",
-            "reach_from",
-            "reach_to",
-        ],
+        "pharmacy.lead.event": list(REPORT_FIELDS),
         "crm.lead": [
             "user_id",
             "lead_origin",
@@ -351,14 +344,7 @@ class PharmacyVelocityReport(models.Model):
     _order = "date desc, id desc"
     _rec_name = "lead_id"
     _depends = {
-        "pharmacy.lead.event": [
-            "lead_id",
-            "date",
-            "team_id",
-            "company_id",
-            "from_state",
-            "to_state",
-        ],
+        "pharmacy.lead.event": list(REPORT_FIELDS),
         "crm.lead": ["lead_origin"],
     }
 

@@ -2,6 +2,7 @@
 from odoo import fields, models, tools
 from odoo.tools import SQL
 
+from ..models.pharmacy_lead_event import REPORT_FIELDS
 from ..tools import feedback, kpi, lifecycle, sla
 from ..tools.groups import GROUP_DESK
 
@@ -32,14 +33,7 @@ class PharmacySlaReport(models.Model):
             "hours_taken",
         ],
         "pharmacy.funnel.report": ["lead_id"],
-        "pharmacy.lead.event": [
-            "lead_id",
-            "date",
-            "team_id",
-            "company_id",
-            "from_state",
-            "to_state",
-        ],
+        "pharmacy.lead.event": list(REPORT_FIELDS),
         "pharmacy.sla.policy": [
             "kind",
             "active",

@@ -17,28 +17,8 @@ class TestAutomatedActivities(PharmacyLeadershipCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.call = cls.env.ref("mail.mail_activity_data_call")
-        cls.step = (
-            cls.env["pharmacy.nurture.track"]
-            .create(
-                {
-                    "name": "Calls only",
-                    "active": False,  # run by hand below, enrols nobody
-                    "domain": "[]",
-                    "step_ids": [
-                        (
-                            0,
-                            0,
-                            {
-                                "name": "Intro call",
-                                "action": "activity",
-                                "activity_type_id": cls.call.id,
-                            },
-                        )
-                    ],
-                }
-            )
-            .step_ids
-        )
+        # run by hand below, enrols nobody
+        cls.step = cls._call_track("Calls only", active=False, domain="[]").step_ids
 
     def _new_leads(self, count):
         return (
@@ -64,7 +44,7 @@ class TestAutomatedActivities(PharmacyLeadershipCommon):
         nurtured._pla_nurture_perform(self.step)
         flagged = self._accepted_lead()
         flagged.with_user(self.user_desk).action_flag_mishandled(
-            self.env.ref("pharmacy_lead_alignment.feedback_reason_no_contact_sla").id
+            self._reason("no_contact_sla").id
         )
         breached = self._handed_off_lead()
         breached.sudo().sla_ids._escalate(1)
@@ -86,7 +66,11 @@ class TestAutomatedActivities(PharmacyLeadershipCommon):
         self.assertEqual(kinds["nurture"].activity_type_id, self.call)
         self.assertEqual(kinds["sla"].user_id, self.user_sales_manager)
         self.assertEqual(kinds["sla"].date_deadline, today)
-        self.assertEqual(kinds["process map"].mapped("date_deadline"), [today] * 5)
+        # readers get the activity type's own delay to read a new version
+        self.assertEqual(
+            kinds["process map"].mapped("date_deadline"),
+            [self.env.ref(XMLID_READ_MAP)._get_date_deadline()] * 5,
+        )
         # automated: Odoo's activity API finds them (the map's reminders are
         # withdrawn this way when a new version is published)
         ready.activity_unlink([XMLID_READY])

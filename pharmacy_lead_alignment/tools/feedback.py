@@ -152,6 +152,30 @@ def check_rating(rating, required=False):
 
 
 # ---------------------------------------------------------------------------
+# Settings
+# ---------------------------------------------------------------------------
+
+
+def check_settings(min_sample, max_step):
+    """Validate a company's feedback settings.
+
+    :raise FeedbackError: ``min_sample`` (fewer than one lead per verdict)
+        or ``max_step`` (a change per suggestion outside 0…POINTS_MAX)
+
+    >>> check_settings(DEFAULT_MIN_SAMPLE, DEFAULT_MAX_STEP)
+    >>> try:
+    ...     check_settings(20, POINTS_MAX + 1)
+    ... except FeedbackError as error:
+    ...     print(error.code)
+    max_step
+    """
+    if min_sample < 1:
+        raise FeedbackError("min_sample")
+    if not 0 <= max_step <= POINTS_MAX:
+        raise FeedbackError("max_step")
+
+
+# ---------------------------------------------------------------------------
 # Rule effectiveness
 # ---------------------------------------------------------------------------
 

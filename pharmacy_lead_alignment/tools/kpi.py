@@ -219,6 +219,27 @@ def period_bounds(period, today):
     return start, _add_months(start, months) - datetime.timedelta(days=1)
 
 
+def period_domain(start, end, company_ids):
+    """The report rows of a period and of some companies, as a domain: the
+    period rule (a fact belongs to the period that holds its date).
+
+    :param start: first instant of the period (included)
+    :param end: first instant after it (excluded)
+    :param company_ids: ids of the companies
+
+    >>> for term in period_domain("2026-03-01", "2026-04-01", (1, 2)):
+    ...     print(term)
+    ('date', '>=', '2026-03-01')
+    ('date', '<', '2026-04-01')
+    ('company_id', 'in', [1, 2])
+    """
+    return [
+        ("date", ">=", start),
+        ("date", "<", end),
+        ("company_id", "in", list(company_ids)),
+    ]
+
+
 def default_period(has_data_this_month):
     """The period the dashboard opens on: this month when it has any fact
     yet, else the last month (a fresh month is empty on its first day)."""

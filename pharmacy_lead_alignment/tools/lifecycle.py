@@ -54,21 +54,19 @@ ROLE_SELECTION = [
     (ROLE_SALES, "Sales"),
 ]
 
-ORIGIN_MARKETING = "marketing"
-ORIGIN_SALES = "sales"
-ORIGIN_SELECTION = [
-    (ORIGIN_MARKETING, "Marketing"),
-    (ORIGIN_SALES, "Sales"),
-]
-
-#: The two sides of the alignment: who owns a step of the process map, whose
-#: commitment a line of the SLA ledger measures.
+#: The two sides of the alignment: who sourced a lead (its origin), who owns
+#: a step of the process map, whose commitment a line of the SLA ledger
+#: measures.
 SIDE_MARKETING = "marketing"
 SIDE_SALES = "sales"
 SIDE_SELECTION = [
     (SIDE_MARKETING, "Marketing"),
     (SIDE_SALES, "Sales"),
 ]
+#: The side that sourced a lead.
+ORIGIN_MARKETING = SIDE_MARKETING
+ORIGIN_SALES = SIDE_SALES
+ORIGIN_SELECTION = SIDE_SELECTION
 
 SEGMENT_CLINIC = "clinic"
 SEGMENT_DOCTOR = "doctor"
@@ -360,6 +358,9 @@ COLD = "cold"
 WARM = "warm"
 HOT = "hot"
 TEMPERATURE_SELECTION = [(COLD, "Cold"), (WARM, "Warm"), (HOT, "Hot")]
+#: The scores a lead shows as warm, and as hot, from (a company's defaults).
+DEFAULT_WARM_FROM = 25
+DEFAULT_HOT_FROM = 40
 
 #: Segments that may receive prescription-only content.
 PRESCRIPTION_SEGMENTS = (SEGMENT_DOCTOR, SEGMENT_CLINIC, SEGMENT_CARE_HOME)

@@ -88,6 +88,21 @@ def missing(value):
     return value is None or value is False or (isinstance(value, str) and not value)
 
 
+def _absent(value, name, required):
+    """Whether ``value`` is :func:`missing` and may be.
+
+    :raise ArgumentError: ``required`` (missing while required)
+
+    >>> _absent("", "note", required=False), _absent("x", "note", required=True)
+    (True, False)
+    """
+    if not missing(value):
+        return False
+    if required:
+        raise ArgumentError("required", name, value)
+    return True
+
+
 # ---------------------------------------------------------------------------
 # Ids
 # ---------------------------------------------------------------------------
@@ -172,9 +187,7 @@ def date(value, *, name="date", not_after=None, required=False):
     date_type
     date_invalid
     """
-    if missing(value):
-        if required:
-            raise ArgumentError("required", name, value)
+    if _absent(value, name, required):
         return None
     if isinstance(value, dt.datetime):
         result = value
@@ -243,9 +256,7 @@ def text(value, *, name="text", max_length=TEXT_MAX, required=False):
     ...     print(error.code, error.params)
     text_length {'max_length': 1000, 'length': 1001}
     """
-    if missing(value):
-        if required:
-            raise ArgumentError("required", name, value)
+    if _absent(value, name, required):
         return None
     if not isinstance(value, str):
         raise ArgumentError("text_type", name, value)
@@ -273,9 +284,7 @@ def code(value, *, name="code", max_length=CODE_MAX, required=True):
     ...     print(error.code, error.argument)
     code_type code
     """
-    if missing(value):
-        if required:
-            raise ArgumentError("required", name, value)
+    if _absent(value, name, required):
         return None
     if not isinstance(value, str):
         raise ArgumentError("code_type", name, value)

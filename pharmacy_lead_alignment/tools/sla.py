@@ -45,6 +45,8 @@ RED = "red"
 
 #: Escalation levels: 1 team leader, 2 sales manager, 3 head of the pharmacy.
 MAX_LEVEL = 3
+#: Hours between two levels of escalation (a policy's default).
+DEFAULT_ESCALATION_HOURS = 4.0
 
 
 def pick_policy(policies, team_id, grade):

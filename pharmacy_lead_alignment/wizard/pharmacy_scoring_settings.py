@@ -2,40 +2,23 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
-# an ORM field list of res.company: it stays with the model it describes
-from ..models.res_company import SCORING_FIELDS
-from ..tools import scoring
 from ..tools.groups import GROUP_MANAGER
-
-#: Settings of the feedback loop, saved with the scoring ones.
-FEEDBACK_FIELDS = ("feedback_min_sample", "feedback_max_step")
 
 
 class PharmacyScoringSettings(models.TransientModel):
     """Lead scoring thresholds of the current company, for Alignment Managers
-    who are not Settings administrators."""
+    who are not Settings administrators.
+
+    The fields are the company's own (``pharmacy.scoring.settings.mixin``),
+    held by the wizard until it saves them: the company is written only by
+    :meth:`action_save`, once it has checked its user."""
 
     _name = "pharmacy.scoring.settings"
+    _inherit = ["pharmacy.scoring.settings.mixin"]
     _description = "Lead Scoring Settings"
 
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company
-    )
-    lead_mql_threshold = fields.Integer(string="MQL Threshold", required=True)
-    lead_mql_min_grade = fields.Selection(
-        scoring.GRADE_SELECTION, string="Lowest Grade to Qualify", required=True
-    )
-    lead_grade_a_threshold = fields.Integer(string="Grade A from", required=True)
-    lead_grade_b_threshold = fields.Integer(string="Grade B from", required=True)
-    lead_grade_c_threshold = fields.Integer(string="Grade C from", required=True)
-    lead_engagement_half_life = fields.Float(
-        string="Engagement Half-Life (days)", required=True
-    )
-    feedback_min_sample = fields.Integer(
-        string="Minimum Leads per Verdict", required=True
-    )
-    feedback_max_step = fields.Integer(
-        string="Largest Change per Suggestion", required=True
     )
 
     @api.model
@@ -46,9 +29,11 @@ class PharmacyScoringSettings(models.TransientModel):
         )
         if company not in self.env.user.company_ids:
             company = self.env.company
-        for fname in SCORING_FIELDS + FEEDBACK_FIELDS:
-            if fname in fields_list:
-                values[fname] = company.sudo()[fname]
+        values.update(
+            (fname, value)
+            for fname, value in company.sudo()._pla_settings_values().items()
+            if fname in fields_list
+        )
         return values
 
     def action_save(self):
@@ -66,7 +51,5 @@ class PharmacyScoringSettings(models.TransientModel):
                     company=self.company_id.sudo().display_name,
                 )
             )
-        self.company_id.sudo().write(
-            {fname: self[fname] for fname in SCORING_FIELDS + FEEDBACK_FIELDS}
-        )
+        self.company_id.sudo().write(self._pla_settings_values())
         return {"type": "ir.actions.act_window_close"}
