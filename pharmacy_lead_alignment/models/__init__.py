@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from . import pharmacy_audit_mixin
 from . import pharmacy_shared_mixin
+from . import pharmacy_scoring_settings_mixin
 from . import res_company
 from . import res_config_settings
 from . import crm_lead_scoring_frequency_field
@@ -8,6 +9,7 @@ from . import pharmacy_lead_event
 from . import pharmacy_lead_domain_mixin
 from . import pharmacy_scoring_rule
 from . import pharmacy_scoring_rule_preview
+from . import pharmacy_scoring_rule_effectiveness
 from . import pharmacy_scoring_rule_revision
 from . import crm_team
 from . import pharmacy_lead_engagement
@@ -28,9 +30,11 @@ from . import utm_campaign
 from . import utm_source
 from . import crm_lead
 from . import crm_lead_guards
+from . import crm_lead_desk
 from . import crm_lead_batch
 from . import crm_lead_gate
 from . import crm_lead_scoring
+from . import crm_lead_scoring_cron
 from . import crm_lead_scoring_signals
 from . import crm_lead_nurture
 from . import crm_lead_sla
@@ -42,3 +46,4 @@ from . import crm_lead_routing
 from . import digest_digest
 from . import pharmacy_alignment_dashboard
 from . import pharmacy_demo_story
+from . import pharmacy_demo_story_map

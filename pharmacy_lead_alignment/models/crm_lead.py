@@ -2,25 +2,29 @@
 """The lead lifecycle: where a lead stands between the lead desk and sales.
 
 This file owns the lifecycle of a lead (``lifecycle_state``, ``lead_origin``,
-``is_desk_lead``, the event log), the transitions between states, the desk's
-lifecycle actions (qualify, disqualify, reopen, hand off) and the guards on
-what a user may write. ``create`` and ``write`` orchestrate the whole flow in
-one place; each step lives in the file of its concern, all on ``crm.lead``:
+``is_desk_lead``, the event log), the transitions between states and the
+checks on them, Odoo's won / lost / restore / conversion followed on the
+state, and the hook that every move calls. ``create`` and ``write``
+orchestrate the whole flow in one place; each step lives in the file of its
+concern, all on ``crm.lead``:
 
+* ``crm_lead_guards``: the fields only the module writes, who decides on a
+  handed-off lead, the lowest grade to qualify;
+* ``crm_lead_desk``: the desk's buttons (qualify, disqualify, reopen, hand
+  off) and ``handoff_to``;
 * ``crm_lead_batch``: how the scheduled jobs share work, set-based updates;
 * ``crm_lead_gate``: new leads reach the desk and enter the flow, the gate;
-* ``crm_lead_scoring``: fit and engagement scores, the MQL moves;
+* ``crm_lead_scoring``: fit and engagement scores, the MQL moves (the daily
+  re-scoring in ``crm_lead_scoring_cron``);
 * ``crm_lead_scoring_signals``: what a lead did, as engagement events;
 * ``crm_lead_nurture``: nurture tracks, recycling, consents;
 * ``crm_lead_sla``: the SLA clocks of a hand-off;
 * ``crm_lead_feedback``: sales' reviews, the desk's flags, the digest;
 * ``crm_lead_confidentiality``: sales never see a desk lead;
 * ``crm_lead_merge``: merging and deleting keep the audit records;
-* ``crm_lead_activities``: the automatic activities close with what they
-  asked for.
-
-Each desk or sales button answers with a notification of what it did
-(``pharmacy_notification``).
+* ``crm_lead_activities``: the desk's automatic activities, closed with
+  what they asked for;
+* ``crm_lead_routing``: the suggested sales team and salesperson.
 
 Every applied transition calls :meth:`CrmLead._pla_on_lifecycle_change` once;
 the concern files extend it to follow the new state. The module's own code
@@ -40,8 +44,6 @@ from ..tools import lifecycle
 from ..tools.groups import GROUP_DESK, GROUP_MANAGER
 from ..tools.lifecycle import LifecycleError
 from .pharmacy_audit_mixin import is_state_checked, is_trusted, state_checked, trusted
-from .pharmacy_notification import lead_names, notification
-from .pharmacy_rpc_args import RpcArgs
 
 #: The logger of the whole ``crm.lead`` extension: its concern files log
 #: under this name too, so that one log handler follows all of it.
@@ -330,197 +332,6 @@ class CrmLead(models.Model):
         return True
 
     # ------------------------------------------------------------
-    # ACTIONS
-    # ------------------------------------------------------------
-
-    def action_qualify(self, reason=None):
-        """Desk: mark leads as Marketing Qualified by hand.
-
-        Public for RPC. A lead below the company's lowest grade to qualify is
-        qualified only by an Alignment Manager, with ``reason``; the override
-        is logged in its event log.
-
-        :param str reason: why, mandatory below the lowest grade
-        :return: a notification of what happened, then a reload of the view
-        """
-        reason = RpcArgs(self.env).text("reason", reason)
-        self._pla_require_desk()
-        names = lead_names(self)
-        overrides = self.filtered(
-            lambda lead: (
-                lead.lifecycle_state in lifecycle.QUALIFY_FROM
-                and lead.below_qualify_grade
-            )
-        )
-        self._pla_transition(lifecycle.MQL, reason=reason or False)
-        if overrides:
-            message = self.env._(
-                "Marketing Qualified below the lowest grade, by override: "
-                "%(leads)s — your reason is in the event log.",
-                leads=names,
-            )
-        else:
-            message = self.env._(
-                "Marketing Qualified: %(leads)s — ready to hand off to sales.",
-                leads=names,
-            )
-        return notification(self.env, message)
-
-    def action_open_qualify(self):
-        """Alignment Manager: qualify leads below the lowest grade, with a
-        written reason (the qualify wizard)."""
-        if not is_trusted(self) and not self.env.user.has_group(GROUP_MANAGER):
-            raise AccessError(
-                self.env._(
-                    "Only an Alignment Manager may qualify a lead below the "
-                    "lowest grade to qualify, with a written reason."
-                )
-            )
-        return self._pla_wizard_action("crm_lead_qualify_action")
-
-    def action_disqualify(self):
-        """Desk: set aside leads that will never buy (spam, not our segment).
-
-        :return: a notification of what happened, then a reload of the view
-        """
-        self._pla_require_desk()
-        names = lead_names(self)
-        self.write({"lifecycle_state": lifecycle.DISQUALIFIED})
-        return notification(
-            self.env,
-            self.env._("Disqualified: %(leads)s.", leads=names),
-        )
-
-    def action_reopen(self):
-        """Desk: bring disqualified leads back to the desk, in Inquiry.
-
-        :return: a notification of what happened, then a reload of the view
-        """
-        self._pla_require_desk()
-        names = lead_names(self)
-        self.write({"lifecycle_state": lifecycle.INQUIRY})
-        return notification(
-            self.env,
-            self.env._(
-                "Back to Inquiry: %(leads)s — with the desk again.", leads=names
-            ),
-        )
-
-    def action_open_handoff(self):
-        self._pla_require_desk()
-        return self._pla_wizard_action("crm_lead_handoff_action")
-
-    def handoff_to(self, team_id, user_id=False, reason=False):
-        """Hand leads over from the desk to a sales team.
-
-        Public so that integrations can call it over RPC. Leads must be
-        Marketing Qualified; an Alignment Manager may hand off an Inquiry or
-        Nurturing lead with a written ``reason``, which is logged.
-
-        :param int team_id: the sales-role team that receives the leads
-        :param int user_id: optional salesperson, a member of that team
-        :param str reason: why, mandatory for an override
-        :return: True
-        """
-        args = RpcArgs(self.env)
-        team_id = args.record_id("team_id", team_id)
-        user_id = args.record_id("user_id", user_id, required=False)
-        reason = args.text("reason", reason)
-        self._pla_require_desk()
-        team = self.env["crm.team"].browse(team_id).exists()
-        if not team:
-            raise UserError(
-                self.env._("The sales team to hand off to does not exist any more.")
-            )
-        if team.alignment_role != lifecycle.ROLE_SALES:
-            raise UserError(
-                self.env._(
-                    "Leads can only be handed off to a team with the role “Sales”; "
-                    "“%(team)s” has another role. Choose a sales team.",
-                    team=team.display_name,
-                )
-            )
-        user = self.env["res.users"].browse(user_id).exists() if user_id else None
-        if user_id and not user:
-            raise UserError(
-                self.env._("The salesperson to hand off to does not exist any more.")
-            )
-        if user and user not in team.member_ids | team.user_id:
-            raise UserError(
-                self.env._(
-                    "%(user)s is not a member of the sales team “%(team)s”: choose "
-                    "one of its members, or leave the salesperson empty for the "
-                    "team to assign.",
-                    user=user.display_name,
-                    team=team.display_name,
-                )
-            )
-        for lead in self:
-            if team.company_id and lead.company_id not in (team.company_id, False):
-                raise UserError(
-                    self.env._(
-                        "“%(lead)s” belongs to %(company)s but the team “%(team)s” "
-                        "to %(team_company)s: choose a team of the lead's company.",
-                        lead=lead.display_name,
-                        company=lead.company_id.display_name,
-                        team=team.display_name,
-                        team_company=team.company_id.display_name,
-                    )
-                )
-        return self._pla_transition(
-            lifecycle.HANDED_OFF,
-            reason=reason or False,
-            values={"team_id": team.id, "user_id": user.id if user else False},
-        )
-
-    def _pla_home_desk(self):
-        """The lead desk a lead goes back to when sales reject it, whatever the
-        rejection does: recycle, return or disqualify."""
-        self.ensure_one()
-        company = self.company_id or self.env.company
-        desk = company.sudo().lead_desk_team_id
-        if not desk:
-            raise UserError(
-                self.env._(
-                    "%(company)s has no lead desk to send rejected leads back to: "
-                    "choose one in the CRM settings.",
-                    company=company.display_name,
-                )
-            )
-        return desk
-
-    @api.model
-    def _pla_is_desk(self, user=None):
-        user = user or self.env.user
-        return user.has_group(GROUP_DESK)
-
-    def _pla_require_desk(self):
-        if not is_trusted(self) and not self._pla_is_desk():
-            raise AccessError(
-                self.env._(
-                    "Only members of the Marketing Desk can qualify and hand off "
-                    "leads. Ask your Alignment Manager for access."
-                )
-            )
-
-    def _pla_state_label(self, state):
-        labels = dict(self._fields["lifecycle_state"]._description_selection(self.env))
-        return labels.get(state, state or self.env._("no state"))
-
-    def _pla_wizard_action(self, action_xmlid):
-        """The action of one of the module's wizards, on these leads."""
-        self.check_access("write")
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            f"pharmacy_lead_alignment.{action_xmlid}"
-        )
-        action["context"] = {
-            "active_model": self._name,
-            "active_ids": self.ids,
-            "default_lead_ids": self.ids,
-        }
-        return action
-
-    # ------------------------------------------------------------
     # TRANSITIONS
     # ------------------------------------------------------------
 
@@ -549,21 +360,23 @@ class CrmLead(models.Model):
                 old in lifecycle.RESTORABLE_FROM
                 and new_state not in (lifecycle.TRANSITIONS[old])
             ):
+                names = {
+                    "lead": lead.display_name,
+                    "to": self._pla_state_label(new_state),
+                }
                 if old == lifecycle.LOST:
                     message = self.env._(
                         "“%(lead)s” is lost: restore it instead of changing its "
                         "lifecycle state to “%(to)s”; it then returns to the state "
                         "it had before.",
-                        lead=lead.display_name,
-                        to=self._pla_state_label(new_state),
+                        **names,
                     )
                 else:
                     message = self.env._(
                         "“%(lead)s” is won: move it out of the won stage instead "
                         "of changing its lifecycle state to “%(to)s”; it then "
                         "returns to the state it had before.",
-                        lead=lead.display_name,
-                        to=self._pla_state_label(new_state),
+                        **names,
                     )
                 raise UserError(message)
             kind = lead._pla_check_transition(
@@ -762,3 +575,55 @@ class CrmLead(models.Model):
             )
             for lead in self
         }
+
+    # ------------------------------------------------------------
+    # HELPERS
+    # ------------------------------------------------------------
+
+    def _pla_home_desk(self):
+        """The lead desk a lead goes back to when sales reject it, whatever the
+        rejection does: recycle, return or disqualify."""
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        desk = company.sudo().lead_desk_team_id
+        if not desk:
+            raise UserError(
+                self.env._(
+                    "%(company)s has no lead desk to send rejected leads back to: "
+                    "choose one in the CRM settings.",
+                    company=company.display_name,
+                )
+            )
+        return desk
+
+    @api.model
+    def _pla_is_desk(self, user=None):
+        user = user or self.env.user
+        return user.has_group(GROUP_DESK)
+
+    def _pla_require_desk(self):
+        if not is_trusted(self) and not self._pla_is_desk():
+            raise AccessError(
+                self.env._(
+                    "Only members of the Marketing Desk can qualify and hand off "
+                    "leads. Ask your Alignment Manager for access."
+                )
+            )
+
+    def _pla_state_label(self, state):
+        labels = dict(self._fields["lifecycle_state"]._description_selection(self.env))
+        return labels.get(state, state or self.env._("no state"))
+
+    def _pla_wizard_action(self, action_xmlid):
+        """The action of one of the module's wizards, on these leads (the
+        desk's and sales' buttons open them)."""
+        self.check_access("write")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            f"pharmacy_lead_alignment.{action_xmlid}"
+        )
+        action["context"] = {
+            "active_model": self._name,
+            "active_ids": self.ids,
+            "default_lead_ids": self.ids,
+        }
+        return action

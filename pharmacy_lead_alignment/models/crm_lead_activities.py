@@ -1,7 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""The lead's automatic activities close with what they asked for.
+"""The lead's automatic activities: the desk's, and how each closes with what
+it asked for.
 
-Each automatic activity the add-on schedules on a lead asks someone for
+The "Ready for hand-off" and "Recycled: decide" activities go to the lead's
+owner at the desk (:meth:`CrmLead._pla_schedule_desk_activity`). Each
+automatic activity the add-on schedules on a lead asks someone for
 something while the lead is in given states (``tools/activities.py``): when
 the lead moves, it is marked done if the move is what it asked for (a "Ready
 for hand-off" when the lead is handed off), cancelled if it no longer applies
@@ -17,7 +20,11 @@ from collections import defaultdict
 from odoo import models
 
 from ..tools import activities
-from .pharmacy_activity import automatic_activities, close_activities
+from .pharmacy_activity import (
+    automatic_activities,
+    close_activities,
+    schedule_activities,
+)
 
 #: The activity types of the kinds that follow the lifecycle state (a nurture
 #: step's activity has the type its step chose).
@@ -55,6 +62,30 @@ class CrmLead(models.Model):
     # ------------------------------------------------------------
     # ACTIVITIES
     # ------------------------------------------------------------
+
+    def _pla_schedule_desk_activity(self, kind, note):
+        """One automatic activity of ``kind`` (a kind of
+        :data:`TYPE_XMLIDS`) per lead, for its owner at the desk: its
+        salesperson, else its team's leader, else the team's first member.
+        Created in one batch; nothing when the type was deleted.
+
+        :param note: ``lead -> str``, the activity's note for each lead
+        :return: the activities created
+        """
+        activity_type = self.env.ref(TYPE_XMLIDS[kind], raise_if_not_found=False)
+        if not activity_type or not self:
+            return self.env["mail.activity"]
+        return schedule_activities(
+            activity_type,
+            (
+                (
+                    lead,
+                    lead.user_id or lead.team_id.user_id or lead.team_id.member_ids[:1],
+                    {"note": note(lead)},
+                )
+                for lead in self
+            ),
+        )
 
     def _pla_state_activity_types(self):
         """``{kind: mail.activity.type}`` of the kinds that follow the state:

@@ -1,12 +1,16 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""What the scheduled jobs on leads share: claiming work, set-based writes.
+"""What the scheduled jobs on leads share: claiming work, going on past a
+bad record, set-based writes.
 
 A batch of a job locks the rows it works on (``SKIP LOCKED``), or the
 parameter where the job keeps its place, so that two runs side by side (a
 second worker, a manual run) share the work instead of doing it twice or
-failing on it. :data:`CONCURRENCY_ERRORS` are never the fault of one record:
-no job skips or notes a record for them. Scores and SLA summaries are
-written with a few set-based ``UPDATE`` statements, never one per lead.
+failing on it. A job tries each piece of work in a savepoint
+(:meth:`CrmLead._pla_attempt`): a failing batch is retried record by record,
+a failing record is noted and skipped. :data:`CONCURRENCY_ERRORS` are never
+the fault of one record: no job skips or notes a record for them. Scores and
+SLA summaries are written with a few set-based ``UPDATE`` statements, never
+one per lead.
 """
 
 import psycopg2.errors
@@ -112,6 +116,30 @@ class CrmLead(models.Model):
             _logger.info("A concurrent run holds %s: the work is left to it", key)
             return None
         return row[0]
+
+    # ------------------------------------------------------------
+    # GOING ON PAST A BAD RECORD
+    # ------------------------------------------------------------
+
+    @api.model
+    def _pla_attempt(self, work, *args, **kwargs):
+        """``work(*args, **kwargs)`` in a savepoint, for a job that must go on
+        past a bad record: on an error, what ``work`` did is rolled back and
+        the error is returned, for the caller to retry smaller, or to note
+        and skip the record. :data:`CONCURRENCY_ERRORS` are raised again: no
+        record is at fault, the job's transaction ends (another run holds the
+        work).
+
+        :return: the error ``work`` raised, ``None`` when it went through
+        """
+        try:
+            with self.env.cr.savepoint():
+                work(*args, **kwargs)
+        except CONCURRENCY_ERRORS:
+            raise
+        except Exception as error:  # noqa: BLE001 - the caller retries or notes
+            return error
+        return None
 
     # ------------------------------------------------------------
     # SET-BASED WRITES

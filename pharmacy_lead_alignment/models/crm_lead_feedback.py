@@ -21,7 +21,6 @@ from odoo.tools import SQL
 from ..tools import feedback, lifecycle
 from ..tools.groups import GROUP_DESK
 from .crm_lead import _logger
-from .crm_lead_batch import CONCURRENCY_ERRORS
 from .pharmacy_activity import schedule_activities
 from .pharmacy_audit_mixin import trusted
 from .pharmacy_notification import date_label, deadline_label, lead_names, notification
@@ -365,15 +364,15 @@ class CrmLead(models.Model):
             summary["period_start"] = period_start
             summary["period_end"] = week_start - relativedelta(days=1)
             summary["lead_url"] = f"{base_url}/odoo/crm.lead/"
-            try:
-                with self.env.cr.savepoint():
-                    template.with_context(pla_digest=summary).send_mail(
-                        user.id, email_layout_xmlid="mail.mail_notification_light"
-                    )
-            except CONCURRENCY_ERRORS:
-                raise
-            except Exception:
-                _logger.exception("Feedback digest for user %s failed", user.id)
+            error = self._pla_attempt(
+                template.with_context(pla_digest=summary).send_mail,
+                user.id,
+                email_layout_xmlid="mail.mail_notification_light",
+            )
+            if error is not None:
+                _logger.exception(
+                    "Feedback digest for user %s failed", user.id, exc_info=error
+                )
         Param.set_param(DIGEST_PARAM, fields.Date.to_string(period_start))
         return True
 
@@ -386,11 +385,10 @@ class CrmLead(models.Model):
         if not self:
             raise UserError(self.env._("Select the leads to review."))
         self._pla_check_deciding(
-            lambda lead, state: self.env._(
+            lambda **names: self.env._(
                 "Only handed-off leads can be reviewed; “%(lead)s” is in "
                 "the state “%(state)s”.",
-                lead=lead.display_name,
-                state=state,
+                **names,
             )
         )
 

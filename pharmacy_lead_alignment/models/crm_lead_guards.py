@@ -185,12 +185,16 @@ class CrmLead(models.Model):
         """Every lead of ``self`` is handed off and the user may decide on it
         (:meth:`_pla_check_decider`): what recycling and reviewing ask.
 
-        :param refusal: ``(lead, state label) -> str``, the translated
-            message for a lead that is not handed off
+        :param refusal: ``(lead=name, state=label) -> str``, the translated
+            message for a lead that is not handed off, given the lead's name
+            and the label of its state
         """
         for lead in self:
             if lead.lifecycle_state != lifecycle.HANDED_OFF:
                 raise UserError(
-                    refusal(lead, lead._pla_state_label(lead.lifecycle_state))
+                    refusal(
+                        lead=lead.display_name,
+                        state=lead._pla_state_label(lead.lifecycle_state),
+                    )
                 )
         self._pla_check_decider()

@@ -21,9 +21,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools import lifecycle, scoring
+from ..tools import activities, lifecycle, scoring
 from .crm_lead import _logger
-from .crm_lead_batch import CONCURRENCY_ERRORS
 from .pharmacy_activity import schedule_activities
 from .pharmacy_audit_mixin import trusted
 from .pharmacy_notification import lead_names, nurture_notification
@@ -210,11 +209,10 @@ class CrmLead(models.Model):
         self.check_access("write")
         today = fields.Date.context_today(self)
         self._pla_check_deciding(
-            lambda lead, state: self.env._(
+            lambda **names: self.env._(
                 "Only handed-off leads can be recycled; “%(lead)s” is in "
                 "the state “%(state)s”.",
-                lead=lead.display_name,
-                state=state,
+                **names,
             )
         )
         for lead in self:
@@ -354,28 +352,13 @@ class CrmLead(models.Model):
     def _pla_schedule_recycle_activity(self):
         """One "Recycled: decide" activity per lead for its desk, in one
         batch."""
-        activity_type = self.env.ref(
-            "pharmacy_lead_alignment.mail_activity_type_recycle_decide",
-            raise_if_not_found=False,
-        )
-        if not activity_type or not self:
-            return self.env["mail.activity"]
-        return schedule_activities(
-            activity_type,
-            (
-                (
-                    lead,
-                    lead.user_id or lead.team_id.user_id or lead.team_id.member_ids[:1],
-                    {
-                        "note": self.env._(
-                            "Sales sent this lead back as not ready (%(reason)s) "
-                            "and no nurture track matches it: enrol it in a track, "
-                            "qualify it or disqualify it.",
-                            reason=lead.recycle_reason or "",
-                        )
-                    },
-                )
-                for lead in self
+        return self._pla_schedule_desk_activity(
+            activities.RECYCLE,
+            lambda lead: self.env._(
+                "Sales sent this lead back as not ready (%(reason)s) and no "
+                "nurture track matches it: enrol it in a track, qualify it or "
+                "disqualify it.",
+                reason=lead.recycle_reason or "",
             ),
         )
 
@@ -525,12 +508,7 @@ class CrmLead(models.Model):
             if (lead.id, lead.nurture_step_id.id) not in done:
                 by_step[lead.nurture_step_id] |= lead
         for step, leads in by_step.items():
-            try:
-                with self.env.cr.savepoint():
-                    leads._pla_nurture_perform(step)
-            except CONCURRENCY_ERRORS:
-                raise
-            except Exception:  # noqa: BLE001 - retried lead by lead below
+            if self._pla_attempt(leads._pla_nurture_perform, step) is not None:
                 _logger.warning("Nurture step %s failed in batch; one by one", step.id)
                 for lead in leads:
                     lead._pla_nurture_perform_one_safely(step)
@@ -539,29 +517,28 @@ class CrmLead(models.Model):
 
     def _pla_nurture_perform_one_safely(self, step):
         self.ensure_one()
-        try:
-            with self.env.cr.savepoint():
-                self._pla_nurture_perform(step)
-        except CONCURRENCY_ERRORS:
-            raise
-        except Exception as error:  # noqa: BLE001 - one lead must not stop all
-            _logger.exception("Nurture step %s failed on lead %s", step.id, self.id)
-            self.env["pharmacy.nurture.step.run"].sudo().create(
-                {
-                    "lead_id": self.id,
-                    "step_id": step.id,
-                    "result": lifecycle.RUN_FAILED,
-                    "note": str(error)[:200],
-                }
-            )
-            self.message_post(
-                body=self.env._(
-                    "The nurture step “%(step)s” failed and was skipped: %(error)s",
-                    step=step.name,
-                    error=str(error),
-                ),
-                subtype_xmlid="mail.mt_note",
-            )
+        error = self._pla_attempt(self._pla_nurture_perform, step)
+        if error is None:
+            return
+        _logger.exception(
+            "Nurture step %s failed on lead %s", step.id, self.id, exc_info=error
+        )
+        self.env["pharmacy.nurture.step.run"].sudo().create(
+            {
+                "lead_id": self.id,
+                "step_id": step.id,
+                "result": lifecycle.RUN_FAILED,
+                "note": str(error)[:200],
+            }
+        )
+        self.message_post(
+            body=self.env._(
+                "The nurture step “%(step)s” failed and was skipped: %(error)s",
+                step=step.name,
+                error=str(error),
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
 
     def _pla_nurture_advance(self, today):
         """Move each lead to the step after the one it was on."""

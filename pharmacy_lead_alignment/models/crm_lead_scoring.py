@@ -11,8 +11,11 @@ rule undoes what adding it did. Two exceptions, decided in
 ``tools/scoring.py``: a lead the desk qualified by hand (``mql_by_hand``)
 never falls back on its own; a lead sales recycled as "not ready"
 (``recycled_at``) re-qualifies only on engagement earned since. Leads are
-scored when created and when a field a fit rule reads changes; a daily job
-decays and re-scores every open lead of the flow, batch by batch.
+scored when created and when a field a fit rule reads changes, and again
+after a change of rules or settings (:meth:`CrmLead._pla_rescore_companies`);
+the daily job that decays and re-scores every open lead of the flow, batch
+by batch, is in ``crm_lead_scoring_cron``. A newly qualified lead gives the
+desk a "Ready for hand-off" activity.
 """
 
 import json
@@ -21,10 +24,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.tools import SQL, split_every
 
-from ..tools import lifecycle, scoring
-from .crm_lead import _logger
-from .crm_lead_batch import CONCURRENCY_ERRORS
-from .pharmacy_activity import schedule_activities
+from ..tools import activities, lifecycle, scoring
 from .pharmacy_audit_mixin import trusted
 
 #: Leads scored per SQL batch (one query per fit rule per batch).
@@ -32,7 +32,8 @@ SCORING_BATCH = 2000
 #: Up to this many leads, a rule or threshold change re-scores at once;
 #: above, the daily scoring action is triggered to do it in batches.
 SYNC_RESCORE_LIMIT = 2000
-#: Where the daily scoring action stands: "YYYY-MM-DD:last lead id".
+#: Where the daily scoring action (``crm_lead_scoring_cron``) stands:
+#: "YYYY-MM-DD:last lead id".
 SCORING_CURSOR_PARAM = "pharmacy_lead_alignment.scoring_cursor"
 #: How many reasons the kanban card shows on hover.
 REASONS_SHOWN = 3
@@ -209,96 +210,6 @@ class CrmLead(models.Model):
             if changed:
                 trusted(changed).write({"mql_by_hand": direct})
         return result
-
-    # ------------------------------------------------------------
-    # CRONS
-    # ------------------------------------------------------------
-
-    @api.model
-    def _cron_rescore_leads(self, batch_size=SCORING_BATCH):
-        """Daily: decay engagement and re-score every open lead of the flow.
-
-        Works through the leads in id order, a batch per call, and keeps its
-        place for the day in a cursor (``ir.cron`` progress tells how many
-        remain), so running it twice the same day does nothing twice, and
-        only leads whose score changed are written. A batch that fails is
-        retried lead by lead; a failing lead is noted on its chatter and
-        skipped, the others go on.
-
-        One run works at a time: a batch locks the cursor for its
-        transaction. A run started beside it (a second worker, a manual run)
-        finds the cursor locked, or moved since its own transaction began,
-        and returns at once: it reports what remains and leaves the work to
-        the first, instead of scoring the same leads and failing on them.
-        """
-        today = fields.Date.context_today(self)
-        Lead = self.sudo().with_context(active_test=True, tracking_disable=False)
-        cursor = self._pla_claim_param(
-            SCORING_CURSOR_PARAM, f"{fields.Date.to_string(today)}:0"
-        )
-        if cursor is None:
-            last_id = self._pla_get_scoring_cursor(today)
-            remaining = Lead.search_count(
-                self._pla_scoring_domain() + [("id", ">", last_id)]
-            )
-            self.env["ir.cron"]._notify_progress(done=0, remaining=remaining)
-            return True
-        last_id = self._pla_get_scoring_cursor(today, cursor)
-        domain = self._pla_scoring_domain() + [("id", ">", last_id)]
-        leads = Lead.search(domain, limit=batch_size, order="id")
-        if not leads:
-            self.env["ir.cron"]._notify_progress(done=0, remaining=0)
-            return True
-        try:
-            with self.env.cr.savepoint():
-                leads._pla_rescore()
-        except CONCURRENCY_ERRORS:
-            raise
-        except Exception:  # noqa: BLE001 - one bad lead must not stop the rest
-            _logger.warning("Lead scoring batch failed; retrying lead by lead")
-            for lead in leads:
-                lead._pla_rescore_one_safely()
-        self._pla_set_scoring_cursor(today, leads[-1].id)
-        remaining = Lead.search_count(
-            self._pla_scoring_domain() + [("id", ">", leads[-1].id)]
-        )
-        self.env["ir.cron"]._notify_progress(done=len(leads), remaining=remaining)
-        return True
-
-    def _pla_rescore_one_safely(self):
-        self.ensure_one()
-        try:
-            with self.env.cr.savepoint():
-                self._pla_rescore()
-        except CONCURRENCY_ERRORS:
-            raise
-        except Exception as error:  # noqa: BLE001
-            _logger.exception("Lead %s could not be scored", self.id)
-            self.message_post(
-                body=self.env._(
-                    "The daily lead scoring skipped this lead: %(error)s",
-                    error=str(error),
-                ),
-                subtype_xmlid="mail.mt_note",
-            )
-
-    @api.model
-    def _pla_get_scoring_cursor(self, today, value=None):
-        """The last lead id the scoring action reached today (0 if none),
-        from the cursor ``value`` (default: the stored one)."""
-        if value is None:
-            Param = self.env["ir.config_parameter"].sudo()
-            value = Param.get_param(SCORING_CURSOR_PARAM)
-        day, _sep, last_id = (value or "").partition(":")
-        if day != fields.Date.to_string(today) or not last_id.isdigit():
-            return 0
-        return int(last_id)
-
-    @api.model
-    def _pla_set_scoring_cursor(self, today, last_id):
-        self.env["ir.config_parameter"].sudo().set_param(
-            SCORING_CURSOR_PARAM, f"{fields.Date.to_string(today)}:{last_id}"
-        )
 
     # ------------------------------------------------------------
     # SCORING
@@ -722,27 +633,11 @@ class CrmLead(models.Model):
     def _pla_schedule_ready_activity(self):
         """Give the desk a "Ready for hand-off" activity per newly qualified
         lead, created in one batch."""
-        activity_type = self.env.ref(
-            "pharmacy_lead_alignment.mail_activity_type_ready_handoff",
-            raise_if_not_found=False,
-        )
-        if not activity_type:
-            return self.env["mail.activity"]
-        return schedule_activities(
-            activity_type,
-            (
-                (
-                    lead,
-                    lead.user_id or lead.team_id.user_id or lead.team_id.member_ids[:1],
-                    {
-                        "note": self.env._(
-                            "Score %(score)s, grade %(grade)s: ready to hand off "
-                            "to sales.",
-                            score=lead.lead_score,
-                            grade=(lead.lead_grade or "").upper(),
-                        )
-                    },
-                )
-                for lead in self
+        return self._pla_schedule_desk_activity(
+            activities.READY,
+            lambda lead: self.env._(
+                "Score %(score)s, grade %(grade)s: ready to hand off to sales.",
+                score=lead.lead_score,
+                grade=(lead.lead_grade or "").upper(),
             ),
         )

@@ -216,7 +216,10 @@ class PharmacyLeadEngagement(models.Model):
         today = fields.Date.context_today(self)
         for event in self:
             rule = event.rule_id.sudo()
-            half_life = event.company_id.sudo().lead_engagement_half_life or 30.0
+            half_life = (
+                event.company_id.sudo().lead_engagement_half_life
+                or scoring.DEFAULTS["half_life"]
+            )
             event.points_today = scoring.round_half_up(
                 scoring.decayed(
                     rule.points if rule.active else 0,

@@ -19,7 +19,6 @@ from odoo.tools import SQL
 
 from ..tools import lifecycle, sla
 from .crm_lead import _logger
-from .crm_lead_batch import CONCURRENCY_ERRORS
 from .pharmacy_activity import automatic_activities, close_activities
 
 #: The states in which a breached clock still escalates: the lead is with sales.
@@ -221,39 +220,33 @@ class CrmLead(models.Model):
         """``work(clocks, now)``; when it fails, lead by lead. A lead that
         still fails gets ``set_aside(clocks, now)`` (its clocks are marked as
         handled, so that no run tries them again) and a note on its chatter;
-        the other leads go on."""
-        try:
-            with self.env.cr.savepoint():
-                work(clocks, now)
+        the other leads go on (see :meth:`_pla_attempt`)."""
+        if self._pla_attempt(work, clocks, now) is None:
             return
-        except CONCURRENCY_ERRORS:
-            raise
-        except Exception:  # noqa: BLE001 - retried lead by lead below
-            _logger.warning("SLA batch failed; retrying lead by lead")
+        _logger.warning("SLA batch failed; retrying lead by lead")
         for lead, lead_clocks in clocks.grouped("lead_id").items():
-            try:
-                with self.env.cr.savepoint():
-                    work(lead_clocks, now)
+            error = self._pla_attempt(work, lead_clocks, now)
+            if error is None:
                 continue
-            except CONCURRENCY_ERRORS:
-                raise
-            except Exception as error:  # noqa: BLE001 - one lead must not stop all
-                _logger.exception("SLA check failed on lead %s", lead.id)
-                message = str(error)
-            try:
-                with self.env.cr.savepoint():
-                    set_aside(lead_clocks, now)
-                    lead._message_log(
-                        body=self.env._(
-                            "The SLA check could not process this lead and "
-                            "skipped it: %(error)s",
-                            error=message,
-                        )
-                    )
-            except CONCURRENCY_ERRORS:
-                raise
-            except Exception:  # noqa: BLE001 - retried by the next run
-                _logger.exception("SLA clocks of lead %s left as they are", lead.id)
+            _logger.exception("SLA check failed on lead %s", lead.id, exc_info=error)
+            failed = self._pla_attempt(
+                lead._pla_sla_set_aside_noted, set_aside, lead_clocks, now, str(error)
+            )
+            if failed is not None:  # retried by the next run
+                _logger.exception(
+                    "SLA clocks of lead %s left as they are", lead.id, exc_info=failed
+                )
+
+    def _pla_sla_set_aside_noted(self, set_aside, clocks, now, message):
+        """``set_aside(clocks, now)`` for a lead whose clocks failed, with a
+        note of ``message`` on its chatter."""
+        set_aside(clocks, now)
+        self._message_log(
+            body=self.env._(
+                "The SLA check could not process this lead and skipped it: %(error)s",
+                error=message,
+            )
+        )
 
     # ------------------------------------------------------------
     # THE CLOCKS

@@ -1,4 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""What saving a fit rule would do, shown in its form before it is saved.
+
+The open leads the rule, as it stands in the form, matches, the grades that
+change, the leads that qualify or fall back, counted with the scoring
+engine's own arithmetic (``tools/scoring.py``) over a few grouped queries
+(:data:`PREVIEW_GROUPBY`), never a loop over leads. For Alignment Managers.
+"""
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.osv import expression
@@ -22,12 +30,13 @@ PREVIEW_GROUPBY = (
 )
 
 
-class PharmacyScoringRule(models.Model):  # pylint: disable=consider-merging-classes-inherited
+class PharmacyScoringRule(models.Model):
     """What saving a fit rule as it stands in the form does, shown before it
     is saved: the open leads it matches, the grades that change, the leads
     that qualify or fall back (the engine's own arithmetic)."""
 
-    _inherit = "pharmacy.scoring.rule"
+    # one concern per file, on one model
+    _inherit = "pharmacy.scoring.rule"  # pylint: disable=consider-merging-classes-inherited
 
     preview_matched = fields.Integer(
         string="Open Leads Matched",
