@@ -10,6 +10,8 @@ NOBODY = frozenset()
 INTERNAL = frozenset({"sales", "sales_other", "desk", "manager"})
 DESK = frozenset({"desk", "manager"})
 MANAGER = frozenset({"manager"})
+#: a record shared by both pharmacies: the other pharmacy's manager reads it
+SHARED = INTERNAL | {"manager_other"}
 
 
 def _rows(read=INTERNAL, create=NOBODY, write=NOBODY, unlink=NOBODY):
@@ -23,6 +25,11 @@ def _rows(read=INTERNAL, create=NOBODY, write=NOBODY, unlink=NOBODY):
     }
 
 
+def _kept_by(roles, read=INTERNAL):
+    """Rows of a model that ``roles`` create, write and unlink."""
+    return _rows(read=read, create=roles, write=roles, unlink=roles)
+
+
 #: model (or model/variant) -> op -> roles that succeed. Audit and legal
 #: records (events, reviews, consents) and what the flow computes (engagement,
 #: clocks, step runs, applied suggestions, acknowledgements) are never
@@ -34,30 +41,18 @@ MODEL_MATRIX = {
     "pharmacy.nurture.step.run": _rows(),
     "pharmacy.lead.feedback": _rows(),
     "pharmacy.lead.consent": _rows(create=frozenset({"sales", "desk", "manager"})),
-    "pharmacy.scoring.rule": _rows(create=MANAGER, write=MANAGER, unlink=MANAGER),
-    "pharmacy.scoring.rule/shared": _rows(
-        read=INTERNAL | {"manager_other"},
-        create=MANAGER,
-        write=MANAGER,
-        unlink=MANAGER,
-    ),
-    "pharmacy.feedback.reason": _rows(create=MANAGER, write=MANAGER, unlink=MANAGER),
-    "pharmacy.feedback.reason/shared": _rows(
-        read=INTERNAL | {"manager_other"},
-        create=MANAGER,
-        write=MANAGER,
-        unlink=MANAGER,
-    ),
-    "pharmacy.nurture.track": _rows(create=DESK, write=DESK, unlink=DESK),
-    "pharmacy.nurture.step": _rows(create=DESK, write=DESK, unlink=DESK),
-    "pharmacy.sla.policy": _rows(create=MANAGER, write=MANAGER, unlink=MANAGER),
+    "pharmacy.scoring.rule": _kept_by(MANAGER),
+    "pharmacy.scoring.rule/shared": _kept_by(MANAGER, read=SHARED),
+    "pharmacy.feedback.reason": _kept_by(MANAGER),
+    "pharmacy.feedback.reason/shared": _kept_by(MANAGER, read=SHARED),
+    "pharmacy.nurture.track": _kept_by(DESK),
+    "pharmacy.nurture.step": _kept_by(DESK),
+    "pharmacy.sla.policy": _kept_by(MANAGER),
     "pharmacy.scoring.rule.revision": _rows(),
-    "pharmacy.process.map": _rows(create=MANAGER, write=MANAGER, unlink=MANAGER),
-    "pharmacy.process.step": _rows(create=MANAGER, write=MANAGER, unlink=MANAGER),
+    "pharmacy.process.map": _kept_by(MANAGER),
+    "pharmacy.process.step": _kept_by(MANAGER),
     "pharmacy.process.map.ack": _rows(),
-    "pharmacy.marketing.cost": _rows(
-        read=MANAGER, create=MANAGER, write=MANAGER, unlink=MANAGER
-    ),
+    "pharmacy.marketing.cost": _kept_by(MANAGER, read=MANAGER),
     # SQL reports: read only
     "pharmacy.sla.report": _rows(),
     "pharmacy.funnel.report": _rows(read=DESK),

@@ -26,16 +26,14 @@ from .access_matrix_tables import (
     MODEL_MATRIX,
     ROLES,
 )
-from .common import PharmacyLeadCommon
+from .common import PharmacyScenarioCommon
 
 
 @tagged("post_install", "-at_install", "pla_security", "pla_access_matrix")
-class TestAccessMatrix(PharmacyLeadCommon, HttpCase):
+class TestAccessMatrix(PharmacyScenarioCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # not a scenario about grades: the desk qualifies leads of any grade
-        (cls.company | cls.other_company).write({"lead_mql_min_grade": "d"})
         cls.user_portal = mail_new_test_user(
             cls.env, login="pla_portal", groups="base.group_portal", name="Portal"
         )
@@ -48,7 +46,6 @@ class TestAccessMatrix(PharmacyLeadCommon, HttpCase):
         cls.sales_team_2.member_ids = cls.user_sales_other
         # every qualified lead is routed to B2B Clinics (action_handoff_suggested)
         cls.sales_team.assignment_domain = "[('type', '=', 'lead')]"
-        cls._archive_pharmacy_defaults()
         cls.users = {
             "portal": cls.user_portal,
             "sales": cls.user_sales,
@@ -69,45 +66,23 @@ class TestAccessMatrix(PharmacyLeadCommon, HttpCase):
         cls.reason_flag = env["pharmacy.feedback.reason"].create(
             {"name": "Never called", "direction": "marketing", "company_id": False}
         )
-        cls.signal = env["pharmacy.scoring.rule"].create(
-            {
-                "name": "Price list asked",
-                "category": "engagement",
-                "trigger": "custom",
-                "code": "pla_matrix_signal",
-                "points": 1,
-                "company_id": cls.company.id,
-            }
+        company = {"company_id": cls.company.id}
+        cls.signal = cls._engagement_rule(
+            "Price list asked", 1, code="pla_matrix_signal", **company
         )
-        cls.track = env["pharmacy.nurture.track"].create(
-            {
-                "name": "Matrix track",
-                "company_id": cls.company.id,
-                "domain": "[('name', '=', 'enrolled by hand only')]",
-                "step_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "name": "Call",
-                            "action": "activity",
-                            "activity_type_id": cls.env.ref(
-                                "mail.mail_activity_data_call"
-                            ).id,
-                        },
-                    )
-                ],
-            }
+        cls.track = cls._call_track(
+            "Matrix track",
+            "Call",
+            domain="[('name', '=', 'enrolled by hand only')]",
+            **company,
         )
         cls.step = cls.track.step_ids
-        cls.policy = env["pharmacy.sla.policy"].create(
-            {
-                "name": "Answer in 8 working hours",
-                "kind": "sales_response",
-                "company_id": cls.company.id,
-                "team_ids": [(6, 0, cls.sales_team_2.ids)],
-                "hours": 8,
-            }
+        cls.policy = cls._sla_policy(
+            "Answer in 8 working hours",
+            "sales_response",
+            cls.sales_team_2,
+            hours=8,
+            **company,
         )
         cls.campaign = env["utm.campaign"].create({"name": "Flu season"})
         cls.map = env["pharmacy.process.map"].create(
@@ -153,14 +128,7 @@ class TestAccessMatrix(PharmacyLeadCommon, HttpCase):
                 .sudo()
             ),
             "pharmacy.lead.sla": lambda: env["pharmacy.lead.sla"].create(
-                {
-                    "lead_id": lead.id,
-                    "policy_id": self.policy.id,
-                    "kind": "sales_response",
-                    "start": "2026-11-30 09:00:00",
-                    "deadline": "2026-11-30 17:00:00",
-                    "company_id": self.company.id,
-                }
+                self._clock_vals(lead)
             ),
             "pharmacy.nurture.step.run": lambda: env[
                 "pharmacy.nurture.step.run"
@@ -202,6 +170,17 @@ class TestAccessMatrix(PharmacyLeadCommon, HttpCase):
             "crm.lead/handed_off": lambda: lead,
         }.get(key, lambda: env[model].search([], limit=1))()
 
+    def _clock_vals(self, lead):
+        """A response clock of ``lead``, as the flow starts it."""
+        return {
+            "lead_id": lead.id,
+            "policy_id": self.policy.id,
+            "kind": "sales_response",
+            "start": "2026-11-30 09:00:00",
+            "deadline": "2026-11-30 17:00:00",
+            "company_id": self.company.id,
+        }
+
     def _create_vals(self, key, lead=None):
         lead = lead or self._handed_off_lead()
         company = False if key.endswith("/shared") else self.company.id
@@ -212,14 +191,7 @@ class TestAccessMatrix(PharmacyLeadCommon, HttpCase):
                 "rule_id": self.signal.id,
                 "points": 100,
             },
-            "pharmacy.lead.sla": {
-                "lead_id": lead.id,
-                "policy_id": self.policy.id,
-                "kind": "sales_response",
-                "start": "2026-11-30 09:00:00",
-                "deadline": "2026-11-30 17:00:00",
-                "company_id": self.company.id,
-            },
+            "pharmacy.lead.sla": self._clock_vals(lead),
             "pharmacy.nurture.step.run": {
                 "lead_id": lead.id,
                 "step_id": self.step.id,

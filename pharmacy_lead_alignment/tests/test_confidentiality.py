@@ -14,19 +14,16 @@ from odoo.tests import tagged
 from odoo.addons.mail.tests.common import mail_new_test_user
 
 from ..tools.lifecycle import GATED_STATES
-from .common import PharmacyLeadCommon
+from .common import PharmacyScenarioCommon
 
 SECRET = "Clinic «Secret Garden»"
 NOTES = "Desk call notes: chief physician wants a tender in May"
 
 
-class PharmacyConfidentialityCommon(PharmacyLeadCommon):
+class PharmacyConfidentialityCommon(PharmacyScenarioCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # not a scenario about grades: the desk qualifies leads of any grade
-        (cls.company | cls.other_company).write({"lead_mql_min_grade": "d"})
-        cls._archive_pharmacy_defaults()
         cls.sales_roles = cls.user_sales | cls.user_sales_all | cls.user_sales_manager
         cls.desk_roles = cls.user_desk | cls.user_manager
         cls.customer = cls.env["res.partner"].create(
@@ -40,15 +37,9 @@ class PharmacyConfidentialityCommon(PharmacyLeadCommon):
             groups="base.group_portal",
         )
         cls.call = cls.env.ref("mail.mail_activity_data_call")
-        cls.reason_recycle = cls.env.ref(
-            "pharmacy_lead_alignment.feedback_reason_no_budget"
-        )
-        cls.reason_return = cls.env.ref(
-            "pharmacy_lead_alignment.feedback_reason_wrong_contact"
-        )
-        cls.reason_disqualify = cls.env.ref(
-            "pharmacy_lead_alignment.feedback_reason_duplicate"
-        )
+        cls.reason_recycle = cls._reason("no_budget")
+        cls.reason_return = cls._reason("wrong_contact")
+        cls.reason_disqualify = cls._reason("duplicate")
 
     def _meeting(self, lead, user, partners, days=2):
         start = fields.Datetime.now() + timedelta(days=days)
@@ -72,38 +63,32 @@ class PharmacyConfidentialityCommon(PharmacyLeadCommon):
         for, then rejected (by default: back to the desk in Inquiry); the
         desk wrote to it before (``unread`` by the rep) and after (``later``)."""
         lead = self._handed_off_lead(name=SECRET)
+        rejected = SimpleNamespace(lead=lead)
         lead.sudo().message_subscribe(
             partner_ids=(self.customer | self.portal_user.partner_id).ids
         )
         as_rep = lead.with_user(self.user_sales)
-        note = as_rep.message_post(
+        rejected.note = as_rep.message_post(
             body="Rep: called, they are busy", subtype_xmlid="mail.mt_comment"
         )
-        activity = as_rep.activity_schedule(
+        rejected.activity = as_rep.activity_schedule(
             "mail.mail_activity_data_call",
             summary="Call the chief physician back",
             user_id=self.user_sales.id,
         )
-        meeting = self._meeting(
+        rejected.meeting = self._meeting(
             lead, self.user_sales, self.user_sales.partner_id | self.customer
         )
         self.assertIn(self.user_sales.partner_id, lead.sudo().message_partner_ids)
-        unread = lead.with_user(self.user_desk).message_post(
+        rejected.unread = lead.with_user(self.user_desk).message_post(
             body="Desk: how is it going?", subtype_xmlid="mail.mt_comment"
         )
         as_rep.action_review_reject((reason or self.reason_return).id, 2)
         self.assertIn(lead.sudo().lifecycle_state, GATED_STATES)
-        later = lead.with_user(self.user_desk).message_post(
+        rejected.later = lead.with_user(self.user_desk).message_post(
             body=NOTES, subtype_xmlid="mail.mt_comment", message_type="comment"
         )
-        return SimpleNamespace(
-            lead=lead,
-            note=note,
-            activity=activity,
-            meeting=meeting,
-            unread=unread,
-            later=later,
-        )
+        return rejected
 
 
 @tagged("post_install", "-at_install", "pla_security", "pla_confidentiality")

@@ -149,6 +149,14 @@ class CronDataMixin:
         )
 
     @classmethod
+    def _make_handed_off(cls, env, team, policy, count, deadline):
+        """``count`` leads handed off to ``team``, their response clock due
+        at ``deadline``: ``(leads, clocks)``."""
+        leads = cls._make_leads(env, team, count)
+        cls._set_lead_columns(env, leads, lifecycle_state="handed_off")
+        return leads, cls._make_clocks(env, leads, policy, team, deadline)
+
+    @classmethod
     def _sla_work_due(cls, env, now):
         return env["crm.lead"]._pla_sla_remaining(now)
 
@@ -392,6 +400,21 @@ class TestCronConcurrency(CronDataMixin, BaseCase):
         self.assertEqual(sum(done), total, "each record is processed exactly once")
         return done
 
+    def _run_shared(self, method, hook, total):
+        """Two runs of ``method`` together, in batches of 3, which process
+        the ``total`` records once between them: per thread, the
+        ``(done, remaining)`` of each batch, and how many it did."""
+        results = self._run_together(method, hook=hook, batch_size=3)
+        return results, self._assert_shared(results, total)
+
+    def _assert_stale_run_yields(self, method, message):
+        """A run with an older snapshot leaves the committed work alone (it
+        says there is some left); a run after it does the work."""
+        done, remaining = self._stale_run(method, batch_size=2)
+        self.assertEqual(done, 0, message)
+        self.assertGreater(remaining, 0)
+        self._run_once(method)
+
     def _stale_run(self, method, **kwargs):
         """A run whose transaction began before a concurrent batch committed
         its work (as a cron worker's does, a moment before the job runs):
@@ -484,12 +507,8 @@ class TestCronConcurrency(CronDataMixin, BaseCase):
 
     def test_nurture_runs_share_the_leads(self):
         lead_ids = self._nurture_leads(10)
-        results = self._run_together(
-            "_cron_run_nurture_steps",
-            hook=self._wait_for_each_other("crm.lead", "_pla_nurture_run_due_steps"),
-            batch_size=3,
-        )
-        done = self._assert_shared(results, 10)
+        hook = self._wait_for_each_other("crm.lead", "_pla_nurture_run_due_steps")
+        results, done = self._run_shared("_cron_run_nurture_steps", hook, 10)
         self.assertEqual(
             [batches[0][0] for batches in results],
             [3, 3],
@@ -503,10 +522,9 @@ class TestCronConcurrency(CronDataMixin, BaseCase):
 
     def test_nurture_run_with_an_older_snapshot_yields(self):
         lead_ids = self._nurture_leads(4)
-        done, remaining = self._stale_run("_cron_run_nurture_steps", batch_size=2)
-        self.assertEqual(done, 0, "it left the committed leads alone")
-        self.assertGreater(remaining, 0)
-        self._run_once("_cron_run_nurture_steps")
+        self._assert_stale_run_yields(
+            "_cron_run_nurture_steps", "it left the committed leads alone"
+        )
         self._assert_nurtured_once(lead_ids)
 
     # ------------------------------------------------------------
@@ -521,9 +539,9 @@ class TestCronConcurrency(CronDataMixin, BaseCase):
         def build(env):
             team = env["crm.team"].browse(self.team_id)
             policy = env["pharmacy.sla.policy"].browse(self.policy_id)
-            leads = self._make_leads(env, team, lead_count)
-            self._set_lead_columns(env, leads, lifecycle_state="handed_off")
-            self._make_clocks(env, leads, policy, team, deadline)
+            leads, _clocks = self._make_handed_off(
+                env, team, policy, lead_count, deadline
+            )
             self._make_clocks(env, leads[:2], policy, team, deadline)
             return leads
 
@@ -560,12 +578,8 @@ class TestCronConcurrency(CronDataMixin, BaseCase):
 
     def test_sla_runs_share_the_clocks(self):
         lead_ids = self._breached_clocks(8)  # 10 clocks
-        results = self._run_together(
-            "_cron_check_sla",
-            hook=self._wait_for_each_other("crm.lead", "_pla_sla_breach"),
-            batch_size=3,
-        )
-        done = self._assert_shared(results, 10)
+        hook = self._wait_for_each_other("crm.lead", "_pla_sla_breach")
+        results, done = self._run_shared("_cron_check_sla", hook, 10)
         self.assertTrue(all(done), "both runs took a share")
         self._assert_breached_once(lead_ids, 10)
         value, done, remaining = self._run_once("_cron_check_sla")
@@ -574,10 +588,9 @@ class TestCronConcurrency(CronDataMixin, BaseCase):
 
     def test_sla_run_with_an_older_snapshot_yields(self):
         lead_ids = self._breached_clocks(4)  # 6 clocks
-        done, remaining = self._stale_run("_cron_check_sla", batch_size=2)
-        self.assertEqual(done, 0, "it left the committed clocks alone")
-        self.assertGreater(remaining, 0)
-        self._run_once("_cron_check_sla")
+        self._assert_stale_run_yields(
+            "_cron_check_sla", "it left the committed clocks alone"
+        )
         self._assert_breached_once(lead_ids, 6)
 
     # ------------------------------------------------------------
@@ -618,12 +631,8 @@ class TestCronConcurrency(CronDataMixin, BaseCase):
 
     def test_scoring_second_run_returns_at_once(self):
         lead_ids = self._flow_leads(7)
-        results = self._run_together(
-            "_cron_rescore_leads",
-            hook=self._hold_until_other_returns("crm.lead", "_pla_rescore"),
-            batch_size=3,
-        )
-        done = self._assert_shared(results, 7)
+        hook = self._hold_until_other_returns("crm.lead", "_pla_rescore")
+        results, done = self._run_shared("_cron_rescore_leads", hook, 7)
         self.assertIn(0, done, "the second run left the work to the first")
         idle = results[done.index(0)]
         self.assertEqual(idle, [(0, 7)], "it says how much remains, honestly")
@@ -633,10 +642,9 @@ class TestCronConcurrency(CronDataMixin, BaseCase):
 
     def test_scoring_run_with_an_older_snapshot_yields(self):
         lead_ids = self._flow_leads(4)
-        done, remaining = self._stale_run("_cron_rescore_leads", batch_size=2)
-        self.assertEqual(done, 0, "it left the work to the committed run")
-        self.assertGreater(remaining, 0)
-        self._run_once("_cron_rescore_leads")
+        self._assert_stale_run_yields(
+            "_cron_rescore_leads", "it left the work to the committed run"
+        )
         self._assert_scored(lead_ids)
 
     # ------------------------------------------------------------

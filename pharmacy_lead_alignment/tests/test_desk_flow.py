@@ -20,11 +20,11 @@ from lxml import etree
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form, HttpCase, JsonRpcException, tagged
+from odoo.tests import HttpCase, JsonRpcException, tagged
 from odoo.tools.safe_eval import safe_eval
 
 from ..models.pharmacy_notification import date_label, deadline_label
-from .common import PharmacyLeadCommon
+from .common import SEGMENT_CLINIC, PharmacyLeadCommon
 from .test_leadership import PharmacyLeadershipCommon
 
 READY = "pharmacy_lead_alignment.mail_activity_type_ready_handoff"
@@ -44,58 +44,34 @@ class DeskFlowCommon(PharmacyLeadCommon):
     """A clinic is grade C (the lowest to qualify, the default), anyone else
     grade D; a quote request is worth 60 points, enough to qualify."""
 
+    archive_defaults = True
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._archive_pharmacy_defaults()
         for user in (cls.user_desk, cls.user_sales, cls.user_manager):
             user.tz = "UTC"
-        Rule = cls.env["pharmacy.scoring.rule"]
-        cls.rule_clinic = Rule.create(
-            {
-                "name": "Segment: clinic",
-                "domain": "[('pharmacy_segment', '=', 'clinic')]",
-                "points": 20,
-                "company_id": cls.company.id,
-            }
+        cls.rule_clinic = cls._fit_rule(
+            "Segment: clinic", SEGMENT_CLINIC, 20, company_id=cls.company.id
         )
-        cls.signal = Rule.create(
-            {
-                "name": "Asked for a quote",
-                "category": "engagement",
-                "trigger": "custom",
-                "code": SIGNAL,
-                "points": 60,
-                "company_id": cls.company.id,
-            }
+        cls.signal = cls._engagement_rule(
+            "Asked for a quote", 60, code=SIGNAL, company_id=cls.company.id
         )
-        around_the_clock = cls._calendar("Around the clock", 0, 24, days=7)
-        Policy = cls.env["pharmacy.sla.policy"]
-        cls.response = Policy.create(
-            {
-                "name": "Answer within 2 hours",
-                "kind": "sales_response",
-                "team_ids": [(6, 0, cls.sales_team.ids)],
-                "hours": 2,
-                "calendar_id": around_the_clock.id,
-                "escalation_delay": 1,
-            }
+        calendar = cls._calendar("Around the clock", 0, 24, days=7)
+        cls.response = cls._sla_policy(
+            "Answer within 2 hours",
+            "sales_response",
+            hours=2,
+            calendar_id=calendar.id,
+            escalation_delay=1,
         )
-        cls.contact = Policy.create(
-            {
-                "name": "First contact within 4 hours",
-                "kind": "sales_contact",
-                "team_ids": [(6, 0, cls.sales_team.ids)],
-                "hours": 4,
-                "calendar_id": around_the_clock.id,
-            }
+        cls.contact = cls._sla_policy(
+            "First contact within 4 hours",
+            "sales_contact",
+            hours=4,
+            calendar_id=calendar.id,
         )
-        cls.company.write(
-            {
-                "sla_sales_manager_id": cls.user_sales_manager.id,
-                "alignment_head_id": cls.user_manager.id,
-            }
-        )
+        cls._escalate_to_managers()
         Reason = cls.env["pharmacy.feedback.reason"]
         cls.reason_flag = Reason.create(
             {"name": "Never called back", "direction": "marketing"}
@@ -110,24 +86,9 @@ class DeskFlowCommon(PharmacyLeadCommon):
             {"name": "Not a buyer", "direction": "sales", "action": "disqualify"}
         )
         cls.call = cls.env.ref("mail.mail_activity_data_call")
-        cls.track = cls.env["pharmacy.nurture.track"].create(
-            {
-                "name": "Calls only",
-                "active": False,  # enrolled by hand below
-                "domain": "[]",
-                "step_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "name": "Intro call",
-                            "action": "activity",
-                            "activity_type_id": cls.call.id,
-                            "wait_days": 0,
-                        },
-                    )
-                ],
-            }
+        # enrolled by hand below
+        cls.track = cls._call_track(
+            "Calls only", wait_days=0, active=False, domain="[]"
         )
         cls.step = cls.track.step_ids
 
@@ -149,7 +110,7 @@ class DeskFlowCommon(PharmacyLeadCommon):
         lead = self._clinic(name)
         lead.with_user(self.user_desk).action_log_engagement(SIGNAL)
         self.assertEqual(lead.lifecycle_state, "mql")
-        self.assertEqual(len(self._open(lead, READY)), 1)
+        self.assertEqual(len(self._open_activities(lead, READY)), 1)
         return lead
 
     def _handed(self, lead=None):
@@ -173,48 +134,15 @@ class DeskFlowCommon(PharmacyLeadCommon):
         lead.with_user(self.user_desk).action_nurture_enrol()
         lead._pla_nurture_perform(self.step)
         self.assertEqual(lead.lifecycle_state, "nurturing")
-        self.assertEqual(len(self._open(lead, self.call)), 1)
+        self.assertEqual(len(self._open_activities(lead, self.call)), 1)
         return lead
 
     # ------------------------------------------------------------
     # Activities
     # ------------------------------------------------------------
 
-    def _type(self, xmlid_or_type):
-        if isinstance(xmlid_or_type, str):
-            return self.env.ref(xmlid_or_type)
-        return xmlid_or_type
-
-    def _open(self, records, activity_type):
-        activity_type = self._type(activity_type)
-        return (
-            self.env["mail.activity"]
-            .sudo()
-            .search(
-                [
-                    ("res_model", "=", records._name),
-                    ("res_id", "in", records.ids),
-                    ("activity_type_id", "=", activity_type.id),
-                ]
-            )
-        )
-
-    def _done_messages(self, records, activity_type):
-        """The "activity done" messages of ``activity_type`` on the records."""
-        return (
-            self.env["mail.message"]
-            .sudo()
-            .search(
-                [
-                    ("model", "=", records._name),
-                    ("res_id", "in", records.ids),
-                    ("mail_activity_type_id", "=", self._type(activity_type).id),
-                ]
-            )
-        )
-
     def _assert_done(self, records, activity_type, feedback=None):
-        self.assertFalse(self._open(records, activity_type), "still open")
+        self.assertFalse(self._open_activities(records, activity_type), "still open")
         messages = self._done_messages(records, activity_type)
         self.assertEqual(len(messages), len(records), "marked done, with a message")
         if feedback:
@@ -222,7 +150,7 @@ class DeskFlowCommon(PharmacyLeadCommon):
                 self.assertIn(feedback, message.body)
 
     def _assert_cancelled(self, records, activity_type):
-        self.assertFalse(self._open(records, activity_type), "still open")
+        self.assertFalse(self._open_activities(records, activity_type), "still open")
         self.assertFalse(
             self._done_messages(records, activity_type), "cancelled, not done"
         )
@@ -291,7 +219,7 @@ class TestQualifyGrade(DeskFlowCommon):
         lead.with_user(self.user_desk).action_log_engagement(SIGNAL)
         self.assertEqual(lead.lead_score, 60)
         self.assertEqual(lead.lifecycle_state, "inquiry")
-        self.assertFalse(self._open(lead, READY))
+        self.assertFalse(self._open_activities(lead, READY))
         # the same score with grade C qualifies it
         clinic = self._clinic()
         clinic.with_user(self.user_desk).action_log_engagement(SIGNAL)
@@ -328,10 +256,8 @@ class TestQualifyGrade(DeskFlowCommon):
         leads = self._walk_in() | self._clinic()
         action = leads.with_user(self.user_manager).action_open_qualify()
         self.assertEqual(action["res_model"], "crm.lead.qualify")
-        wizard = Form(
-            self.env["crm.lead.qualify"]
-            .with_user(self.user_manager)
-            .with_context(**action["context"])
+        wizard = self._wizard_form(
+            "crm.lead.qualify", self.user_manager, **action["context"]
         )
         self.assertTrue(wizard.below_grade)
         with self.assertRaises(AssertionError):  # the reason is required
@@ -445,13 +371,15 @@ class TestActivitiesClose(DeskFlowCommon):
         tail = self._clinic("Clinic «Health» (again)")
         tail.with_user(self.user_desk).action_qualify()
         tail._pla_schedule_ready_activity()  # as when its score qualifies it
-        self.assertEqual(len(self._open(tail, READY)), 1)
+        self.assertEqual(len(self._open_activities(tail, READY)), 1)
         leads = survivor | tail
         self.assertEqual(leads._sort_by_confidence_level(reverse=True)[0], survivor)
         merged = leads.with_user(self.user_desk)._merge_opportunity()
         self.assertEqual(merged, survivor)
         self.assertEqual(survivor.lifecycle_state, "inquiry")
-        self.assertFalse(self._open(survivor, READY), "not the survivor's to do")
+        self.assertFalse(
+            self._open_activities(survivor, READY), "not the survivor's to do"
+        )
 
     def test_nurture_steps_are_cancelled_when_the_lead_leaves_nurturing(self):
         qualified = self._nurtured(self._clinic("Clinic «A»"))
@@ -473,26 +401,30 @@ class TestActivitiesClose(DeskFlowCommon):
             activity_type_id=self.call.id, user_id=self.user_desk.id, automated=False
         )
         manual.with_user(self.user_desk).action_qualify()
-        self.assertEqual(len(self._open(manual, self.call)), 1)
-        self.assertFalse(self._open(manual, self.call).automated)
+        self.assertEqual(len(self._open_activities(manual, self.call)), 1)
+        self.assertFalse(self._open_activities(manual, self.call).automated)
 
     def test_recycled_lead_decision_is_done_when_the_desk_decides(self):
         if not self.env.ref(RECYCLED, raise_if_not_found=False):
             self.skipTest("no recycled-lead activity type")
         lead = self._nurtured()
-        self._open(lead, self.call).unlink()
+        self._open_activities(lead, self.call).unlink()
         lead._pla_schedule_recycle_activity()
-        self.assertEqual(len(self._open(lead, RECYCLED)), 1)
+        self.assertEqual(len(self._open_activities(lead, RECYCLED)), 1)
         lead.with_user(self.user_desk).action_qualify()
         self._assert_done(lead, RECYCLED, feedback="Marketing Qualified")
 
     def test_flag_is_done_when_the_lead_is_won(self):
         lead = self._accepted()
         lead.with_user(self.user_desk).action_flag_mishandled(self.reason_flag.id)
-        self.assertEqual(self._open(lead, FLAGGED).user_id, self.user_sales_manager)
+        self.assertEqual(
+            self._open_activities(lead, FLAGGED).user_id, self.user_sales_manager
+        )
         lead.with_user(self.user_sales).convert_opportunity(lead.partner_id)
         self.assertEqual(lead.lifecycle_state, "opportunity")
-        self.assertEqual(len(self._open(lead, FLAGGED)), 1, "still to look into")
+        self.assertEqual(
+            len(self._open_activities(lead, FLAGGED)), 1, "still to look into"
+        )
         lead.with_user(self.user_sales).action_set_won()
         self.assertEqual(lead.lifecycle_state, "won")
         self._assert_done(lead, FLAGGED, feedback="won")
@@ -504,7 +436,7 @@ class TestActivitiesClose(DeskFlowCommon):
             lead = self._handed(lead)
         with freeze_time("2026-03-02 12:30:00"):
             self.env["crm.lead"]._cron_check_sla()
-        escalation = self._open(lead, "mail.mail_activity_data_todo")
+        escalation = self._open_activities(lead, "mail.mail_activity_data_todo")
         self.assertEqual(escalation.user_id, self.user_sales_manager)
         self.assertTrue(escalation.automated)
         return lead
@@ -522,7 +454,8 @@ class TestActivitiesClose(DeskFlowCommon):
             accepted.with_user(self.user_sales).action_accept()
         todo = self.env.ref("mail.mail_activity_data_todo")
         self.assertEqual(
-            self._open(accepted, todo).mapped("summary"), ["Call the director myself"]
+            self._open_activities(accepted, todo).mapped("summary"),
+            ["Call the director myself"],
         )
         self.assertEqual(len(self._done_messages(accepted, todo)), 1)
 
@@ -540,7 +473,7 @@ class TestActivitiesClose(DeskFlowCommon):
         with freeze_time("2026-03-02 14:30:00"):  # contact due at 14:00
             self.env["crm.lead"]._cron_check_sla()
         todo = self.env.ref("mail.mail_activity_data_todo")
-        self.assertEqual(len(self._open(lead, todo)), 1)
+        self.assertEqual(len(self._open_activities(lead, todo)), 1)
         with freeze_time("2026-03-02 15:00:00"):
             lead.with_user(self.user_sales).activity_schedule(
                 "mail.mail_activity_data_call", user_id=self.user_sales.id
@@ -587,13 +520,7 @@ class TestMapReminders(PharmacyLeadershipCommon):
         self.assertIn(self.user_sales, readers)
         pmap.with_user(self.user_sales).action_acknowledge()
         self.assertNotIn(self.user_sales, self._reminders(pmap).user_id)
-        done = self.env["mail.message"].search(
-            [
-                ("model", "=", pmap._name),
-                ("res_id", "=", pmap.id),
-                ("mail_activity_type_id", "=", self.env.ref(READ_MAP).id),
-            ]
-        )
+        done = self._done_messages(pmap, READ_MAP)
         self.assertEqual(len(done), 1)
         newer = pmap.with_user(self.user_manager).action_new_version()
         newer = (
@@ -658,10 +585,8 @@ class TestNotifications(DeskFlowCommon):
     def test_review_wizard_closes_on_its_notification(self):
         lead = self._handed()
         action = lead.with_user(self.user_sales).action_open_review()
-        wizard = Form(
-            self.env["crm.lead.review"]
-            .with_user(self.user_sales)
-            .with_context(**action["context"])
+        wizard = self._wizard_form(
+            "crm.lead.review", self.user_sales, **action["context"]
         )
         wizard.verdict = "reject"
         wizard.reason_id = self.reason_return
@@ -700,11 +625,7 @@ class TestNotifications(DeskFlowCommon):
     def test_flag_wizard(self):
         lead = self._accepted()
         action = lead.with_user(self.user_desk).action_open_flag()
-        wizard = Form(
-            self.env["crm.lead.flag"]
-            .with_user(self.user_desk)
-            .with_context(**action["context"])
-        )
+        wizard = self._wizard_form("crm.lead.flag", self.user_desk, **action["context"])
         wizard.reason_id = self.reason_flag
         self._assert_notified(
             wizard.save().action_confirm(),

@@ -4,65 +4,28 @@ from datetime import date
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form, tagged
+from odoo.tests import tagged
 
 from odoo.addons.mail.tests.common import mail_new_test_user
 
-from .common import PharmacyLeadCommon
+from .common import FUNCTION_CHIEF, SEGMENT_CLINIC, PharmacyScenarioCommon
 
 
-class PharmacyFeedbackCommon(PharmacyLeadCommon):
+class PharmacyFeedbackCommon(PharmacyScenarioCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # not a scenario about grades: the desk qualifies leads of any grade
-        (cls.company | cls.other_company).write({"lead_mql_min_grade": "d"})
-        cls._archive_pharmacy_defaults()
-        Rule = cls.env["pharmacy.scoring.rule"]
-        cls.rule_clinic = Rule.create(
-            {
-                "name": "Clinic",
-                "domain": "[('pharmacy_segment', '=', 'clinic')]",
-                "points": 20,
-                "company_id": False,
-            }
-        )
-        cls.rule_chief = Rule.create(
-            {
-                "name": "Chief physician",
-                "domain": "[('function', 'ilike', 'chief')]",
-                "points": 10,
-                "company_id": False,
-            }
-        )
-        cls.response = (
-            cls.env["pharmacy.sla.policy"]
-            .with_user(cls.user_manager)
-            .create(
-                {
-                    "name": "Answer within 2 hours",
-                    "kind": "sales_response",
-                    "team_ids": [(6, 0, cls.sales_team.ids)],
-                    "hours": 2,
-                }
-            )
+        cls.rule_clinic = cls._fit_rule("Clinic", SEGMENT_CLINIC, 20)
+        cls.rule_chief = cls._fit_rule("Chief physician", FUNCTION_CHIEF, 10)
+        cls.response = cls._sla_policy(
+            "Answer within 2 hours", "sales_response", user=cls.user_manager, hours=2
         )
         Reason = cls.env["pharmacy.feedback.reason"]
-        cls.reason_no_budget = cls.env.ref(
-            "pharmacy_lead_alignment.feedback_reason_no_budget"
-        )
-        cls.reason_competitor = cls.env.ref(
-            "pharmacy_lead_alignment.feedback_reason_competitor"
-        )
-        cls.reason_wrong_contact = cls.env.ref(
-            "pharmacy_lead_alignment.feedback_reason_wrong_contact"
-        )
-        cls.reason_duplicate = cls.env.ref(
-            "pharmacy_lead_alignment.feedback_reason_duplicate"
-        )
-        cls.reason_no_contact = cls.env.ref(
-            "pharmacy_lead_alignment.feedback_reason_no_contact_sla"
-        )
+        cls.reason_no_budget = cls._reason("no_budget")
+        cls.reason_competitor = cls._reason("competitor")
+        cls.reason_wrong_contact = cls._reason("wrong_contact")
+        cls.reason_duplicate = cls._reason("duplicate")
+        cls.reason_no_contact = cls._reason("no_contact_sla")
         cls.reason_other_company = Reason.create(
             {
                 "name": "Other pharmacy's reason",
@@ -86,14 +49,9 @@ class PharmacyFeedbackCommon(PharmacyLeadCommon):
         )
 
     def _review(self, leads, user=None, **values):
-        user = user or self.user_sales
-        context = {"active_model": "crm.lead", "active_ids": leads.ids}
-        with Form(
-            self.env["crm.lead.review"].with_user(user).with_context(**context)
-        ) as wizard:
-            for fname, value in values.items():
-                setattr(wizard, fname, value)
-        return wizard.record.action_confirm()
+        return self._confirm_wizard(
+            "crm.lead.review", user or self.user_sales, leads, **values
+        )
 
 
 @tagged("post_install", "-at_install", "pla_feedback")
@@ -348,15 +306,9 @@ class TestSalesReview(PharmacyFeedbackCommon):
 @tagged("post_install", "-at_install", "pla_feedback")
 class TestMarketingFlags(PharmacyFeedbackCommon):
     def _flag(self, leads, user=None, **values):
-        context = {"active_model": "crm.lead", "active_ids": leads.ids}
-        with Form(
-            self.env["crm.lead.flag"]
-            .with_user(user or self.user_desk)
-            .with_context(**context)
-        ) as wizard:
-            for fname, value in values.items():
-                setattr(wizard, fname, value)
-        return wizard.record.action_confirm()
+        return self._confirm_wizard(
+            "crm.lead.flag", user or self.user_desk, leads, **values
+        )
 
     def test_flag_gives_the_team_leader_an_activity(self):
         lead = self._accepted_lead()

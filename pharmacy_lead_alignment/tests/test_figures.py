@@ -20,20 +20,10 @@ class TestSameFigureEverywhere(PharmacyLeadershipCommon):
     def setUpClass(cls):
         super().setUpClass()
         # the corporate team is promised 20 leads a month, 50 % accepted
-        cls.env["pharmacy.sla.policy"].with_user(cls.user_manager).create(
-            {
-                "name": "20 MQLs a month to corporate",
-                "kind": "marketing_volume",
-                "team_ids": [(6, 0, cls.sales_team_2.ids)],
-                "volume_target": 20,
-                "acceptance_target": 50,
-            }
-        )
-        cls.recycling = cls.env.ref("pharmacy_lead_alignment.feedback_reason_no_budget")
-        cls.duplicate = cls.env.ref("pharmacy_lead_alignment.feedback_reason_duplicate")
-        cls.no_contact = cls.env.ref(
-            "pharmacy_lead_alignment.feedback_reason_no_contact_sla"
-        )
+        cls._volume_policy("20 MQLs a month to corporate", 20, 50, cls.sales_team_2)
+        cls.recycling = cls._reason("no_budget")
+        cls.duplicate = cls._reason("duplicate")
+        cls.no_contact = cls._reason("no_contact_sla")
         cls.user_sales.sale_team_id = cls.sales_team
         cls.sales_team_2.member_ids |= cls.user_sales_all
 
@@ -111,18 +101,7 @@ class TestSameFigureEverywhere(PharmacyLeadershipCommon):
         self.assertEqual(per_team[self.sales_team][3], 75.0)
         self.assertEqual(per_team[self.sales_team_2][3], 50.0)
         # what the pivot's total row reads (web read_group, no groupby)
-        [total] = Ledger.read_group(
-            NOVEMBER,
-            [
-                "handed_off_count:sum",
-                "volume_target:sum",
-                "volume_attainment:avg",
-                "acceptance_rate:avg",
-                "met_rate:avg",
-                "mishandled_count:sum",
-            ],
-            [],
-        )
+        [total] = Ledger.read_group(NOVEMBER, measures, [])
         self.assertEqual(total["handed_off_count"], marketing["handed_off"])
         self.assertEqual(total["volume_target"], marketing["volume_target"])
         self.assertEqual(round(total["volume_attainment"], 1), marketing["attainment"])

@@ -1,6 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, tagged
+from odoo.tests import tagged
 
 from .common import PharmacyLeadCommon
 
@@ -122,11 +122,7 @@ class TestGateArrival(PharmacyLeadCommon):
 
 @tagged("post_install", "-at_install", "pla_lifecycle", "pla_gate")
 class TestGateWrite(PharmacyLeadCommon):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        # not a scenario about grades: the desk qualifies leads of any grade
-        (cls.company | cls.other_company).write({"lead_mql_min_grade": "d"})
+    qualify_any_grade = True
 
     def test_no_sales_team_or_salesperson_before_hand_off(self):
         for factory in (self._desk_lead, self._mql_lead):
@@ -155,12 +151,8 @@ class TestGateWrite(PharmacyLeadCommon):
 
     def test_no_conversion_through_the_wizards(self):
         lead = self._mql_lead()
-        wizard = Form(
-            self.env["crm.lead2opportunity.partner"]
-            .with_user(self.user_manager)
-            .with_context(
-                active_model="crm.lead", active_id=lead.id, active_ids=lead.ids
-            )
+        wizard = self._wizard_form(
+            "crm.lead2opportunity.partner", self.user_manager, lead, active_id=lead.id
         )
         wizard.name = "convert"
         wizard.action = "nothing"
@@ -168,12 +160,11 @@ class TestGateWrite(PharmacyLeadCommon):
             wizard.save().action_apply()
         self.assertEqual(lead.type, "lead")
 
-        mass = Form(
-            self.env["crm.lead2opportunity.partner.mass"]
-            .with_user(self.user_manager)
-            .with_context(
-                active_model="crm.lead", active_ids=lead.ids, active_id=lead.id
-            )
+        mass = self._wizard_form(
+            "crm.lead2opportunity.partner.mass",
+            self.user_manager,
+            lead,
+            active_id=lead.id,
         )
         mass.action = "nothing"
         mass.team_id = self.sales_team
@@ -188,11 +179,7 @@ class TestGateWrite(PharmacyLeadCommon):
             name="Duplicate clinic", email_from="dup@example.com"
         )
         leads = (desk | accepted).with_user(self.user_manager)
-        merge = Form(
-            self.env["crm.merge.opportunity"]
-            .with_user(self.user_manager)
-            .with_context(active_model="crm.lead", active_ids=leads.ids)
-        )
+        merge = self._wizard_form("crm.merge.opportunity", self.user_manager, leads)
         with self.assertRaisesRegex(UserError, "cannot be merged"):
             merge.save().action_merge()
         self.assertTrue(desk.exists() and accepted.exists())
@@ -224,11 +211,7 @@ class TestGateWrite(PharmacyLeadCommon):
 
 @tagged("post_install", "-at_install", "pla_lifecycle", "pla_gate")
 class TestHandoff(PharmacyLeadCommon):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        # not a scenario about grades: the desk qualifies leads of any grade
-        (cls.company | cls.other_company).write({"lead_mql_min_grade": "d"})
+    qualify_any_grade = True
 
     def test_hand_off_needs_mql(self):
         lead = self._desk_lead()
@@ -277,10 +260,8 @@ class TestHandoff(PharmacyLeadCommon):
     def test_hand_off_wizard(self):
         leads = self._mql_lead() | self._mql_lead(name="Second")
         action = leads.action_open_handoff()
-        wizard = Form(
-            self.env[action["res_model"]]
-            .with_user(self.user_desk)
-            .with_context(**action["context"])
+        wizard = self._wizard_form(
+            action["res_model"], self.user_desk, **action["context"]
         )
         self.assertFalse(wizard.needs_reason)
         wizard.team_id = self.sales_team
@@ -291,10 +272,8 @@ class TestHandoff(PharmacyLeadCommon):
 
     def test_hand_off_wizard_requires_reason_for_unqualified(self):
         lead = self._desk_lead()
-        wizard = Form(
-            self.env["crm.lead.handoff"]
-            .with_user(self.user_manager)
-            .with_context(default_lead_ids=lead.ids)
+        wizard = self._wizard_form(
+            "crm.lead.handoff", self.user_manager, default_lead_ids=lead.ids
         )
         self.assertTrue(wizard.needs_reason)
         wizard.team_id = self.sales_team

@@ -6,7 +6,7 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
-from .common import PharmacyLeadCommon
+from .common import PharmacyScenarioCommon
 
 STATES = [
     ("inquiry", "marketing"),
@@ -21,31 +21,14 @@ STATES = [
 ]
 
 
-class PharmacyLeadershipCommon(PharmacyLeadCommon):
+class PharmacyLeadershipCommon(PharmacyScenarioCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # not a scenario about grades: the desk qualifies leads of any grade
-        (cls.company | cls.other_company).write({"lead_mql_min_grade": "d"})
-        cls._archive_pharmacy_defaults()
-        Policy = cls.env["pharmacy.sla.policy"].with_user(cls.user_manager)
-        cls.response = Policy.create(
-            {
-                "name": "Answer within 2 hours",
-                "kind": "sales_response",
-                "team_ids": [(6, 0, cls.sales_team.ids)],
-                "hours": 2,
-            }
+        cls.response = cls._sla_policy(
+            "Answer within 2 hours", "sales_response", user=cls.user_manager, hours=2
         )
-        cls.volume = Policy.create(
-            {
-                "name": "40 MQLs a month",
-                "kind": "marketing_volume",
-                "team_ids": [(6, 0, cls.sales_team.ids)],
-                "volume_target": 40,
-                "acceptance_target": 70,
-            }
-        )
+        cls.volume = cls._volume_policy("40 MQLs a month", 40, 70)
 
     def _map(self, states=None, **vals):
         policy_of = {"handed_off": self.response, "mql": self.volume}

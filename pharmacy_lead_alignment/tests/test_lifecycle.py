@@ -2,18 +2,14 @@
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import Form, tagged
+from odoo.tests import tagged
 
 from .common import PharmacyLeadCommon
 
 
 @tagged("post_install", "-at_install", "pla_lifecycle")
 class TestLifecycle(PharmacyLeadCommon):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        # not a scenario about grades: the desk qualifies leads of any grade
-        (cls.company | cls.other_company).write({"lead_mql_min_grade": "d"})
+    qualify_any_grade = True
 
     def test_desk_lead_starts_in_inquiry_and_is_logged(self):
         lead = self._desk_lead()
@@ -72,12 +68,8 @@ class TestLifecycle(PharmacyLeadCommon):
 
     def test_lead_to_opportunity_wizard_after_hand_off(self):
         lead = self._accepted_lead().with_user(self.user_sales)
-        wizard = Form(
-            self.env["crm.lead2opportunity.partner"]
-            .with_user(self.user_sales)
-            .with_context(
-                active_model="crm.lead", active_id=lead.id, active_ids=lead.ids
-            )
+        wizard = self._wizard_form(
+            "crm.lead2opportunity.partner", self.user_sales, lead, active_id=lead.id
         )
         wizard.name = "convert"
         wizard.action = "nothing"

@@ -3,52 +3,31 @@ from datetime import timedelta
 
 from odoo import fields
 from odoo.exceptions import UserError
-from odoo.tests import Form, tagged
+from odoo.tests import tagged
 
 from ..models.crm_lead_merge import AUDIT_MODELS
 from ..models.pharmacy_audit_mixin import trusted
-from .common import PharmacyLeadCommon
+from .common import SEGMENT_CLINIC, PharmacyScenarioCommon
 
 RUNS = "pharmacy.nurture.step.run"
 
 
-class PharmacyMergeCommon(PharmacyLeadCommon):
+class PharmacyMergeCommon(PharmacyScenarioCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # not a scenario about grades: the desk qualifies leads of any grade
-        (cls.company | cls.other_company).write({"lead_mql_min_grade": "d"})
-        cls._archive_pharmacy_defaults()
-        Rule = cls.env["pharmacy.scoring.rule"]
-        cls.rule_clinic = Rule.create(
-            {
-                "name": "Clinic",
-                "domain": "[('pharmacy_segment', '=', 'clinic')]",
-                "points": 10,
-                "company_id": False,
-            }
-        )
-        cls.rule_price_list = Rule.create(
-            {
-                "name": "Price list requested",
-                "category": "engagement",
-                "trigger": "custom",
-                "code": "price_list_request",
-                "points": 20,
-                "company_id": False,
-            }
+        cls.rule_clinic = cls._fit_rule("Clinic", SEGMENT_CLINIC, 10)
+        cls.rule_price_list = cls._engagement_rule(
+            "Price list requested", 20, code="price_list_request"
         )
         calendar = cls._calendar("Around the clock", 0, 24, days=7)
-        Policy = cls.env["pharmacy.sla.policy"].with_user(cls.user_manager)
         for kind, hours in (("sales_response", 2), ("sales_contact", 8)):
-            Policy.create(
-                {
-                    "name": f"{kind} within {hours} hours",
-                    "kind": kind,
-                    "team_ids": [(6, 0, cls.sales_team.ids)],
-                    "hours": hours,
-                    "calendar_id": calendar.id,
-                }
+            cls._sla_policy(
+                f"{kind} within {hours} hours",
+                kind,
+                user=cls.user_manager,
+                hours=hours,
+                calendar_id=calendar.id,
             )
         call = cls.env.ref("mail.mail_activity_data_call")
         # archived: its steps ran in the past, it enrols nobody in these tests
@@ -72,9 +51,7 @@ class PharmacyMergeCommon(PharmacyLeadCommon):
             }
         )
         cls.step_1, cls.step_2, cls.step_3 = cls.track.step_ids.sorted("sequence")
-        cls.reason_wrong_contact = cls.env.ref(
-            "pharmacy_lead_alignment.feedback_reason_wrong_contact"
-        )
+        cls.reason_wrong_contact = cls._reason("wrong_contact")
 
     # ------------------------------------------------------------
     # Helpers
@@ -168,11 +145,7 @@ class TestMerge(PharmacyMergeCommon):
             tail_1.sudo().nurture_run_ids
         )
 
-        wizard = Form(
-            self.env["crm.merge.opportunity"]
-            .with_user(self.user_sales)
-            .with_context(active_model="crm.lead", active_ids=leads.ids)
-        )
+        wizard = self._wizard_form("crm.merge.opportunity", self.user_sales, leads)
         self.assertEqual(len(wizard.opportunity_ids), 3)
         wizard.save().action_merge()
 

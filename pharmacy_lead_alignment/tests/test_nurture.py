@@ -12,12 +12,11 @@ from .test_scoring import PharmacyScoringCommon
 
 
 class PharmacyNurtureCommon(PharmacyScoringCommon):
+    qualify_any_grade = True
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # not a scenario about grades: the desk qualifies leads of any grade
-        (cls.company | cls.other_company).write({"lead_mql_min_grade": "d"})
-        cls.env["pharmacy.nurture.track"].search([]).active = False
         cls.template = cls.env["mail.template"].create(
             {
                 "name": "Partnership offer",
@@ -60,24 +59,8 @@ class PharmacyNurtureCommon(PharmacyScoringCommon):
                 ],
             }
         )
-        cls.track_all = Track.create(
-            {
-                "name": "Everyone else",
-                "sequence": 5,
-                "domain": "[]",
-                "step_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "name": "Check in",
-                            "wait_days": 3,
-                            "action": "activity",
-                            "activity_type_id": cls.call.id,
-                        },
-                    ),
-                ],
-            }
+        cls.track_all = cls._call_track(
+            "Everyone else", "Check in", wait_days=3, sequence=5, domain="[]"
         )
 
     def _consent(self, lead, kind="marketing"):
@@ -175,16 +158,7 @@ class TestNurture(PharmacyNurtureCommon):
 
     def test_a_failing_lead_does_not_stop_the_others(self):
         with freeze_time("2026-11-02"):
-            leads = (
-                self.env["crm.lead"]
-                .with_user(self.user_desk)
-                .create(
-                    [
-                        {"name": f"Doctor {i}", "pharmacy_segment": "doctor"}
-                        for i in range(3)
-                    ]
-                )
-            )
+            leads = self._desk_leads(3, "Doctor", pharmacy_segment="doctor")
             bad = leads[1]
             original = type(leads)._pla_nurture_perform
 
@@ -202,16 +176,7 @@ class TestNurture(PharmacyNurtureCommon):
 
     def test_crash_half_way_never_runs_a_step_twice(self):
         with freeze_time("2026-11-02"):
-            leads = (
-                self.env["crm.lead"]
-                .with_user(self.user_desk)
-                .create(
-                    [
-                        {"name": f"Doctor {i}", "pharmacy_segment": "doctor"}
-                        for i in range(2)
-                    ]
-                )
-            )
+            leads = self._desk_leads(2, "Doctor", pharmacy_segment="doctor")
 
             def crash_after_the_steps(records, today):
                 raise KeyboardInterrupt  # the worker dies before committing

@@ -20,10 +20,8 @@ class TestRecycle(PharmacyNurtureCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.not_ready = cls.env.ref("pharmacy_lead_alignment.feedback_reason_no_budget")
-        cls.competitor = cls.env.ref(
-            "pharmacy_lead_alignment.feedback_reason_competitor"
-        )
+        cls.not_ready = cls._reason("no_budget")
+        cls.competitor = cls._reason("competitor")
 
     def _hot_lead(self, **vals):
         """A grade A lead (clinic, chief: 65) with engagement, handed off."""
@@ -39,15 +37,6 @@ class TestRecycle(PharmacyNurtureCommon):
             3,
             "Budget comes next year",
             recycle_date=recycle_date,
-        )
-
-    def _decide_activities(self, leads):
-        return self.env["mail.activity"].search(
-            [
-                ("res_model", "=", "crm.lead"),
-                ("res_id", "in", leads.ids),
-                ("activity_type_id", "=", self.env.ref(DECIDE).id),
-            ]
         )
 
     def test_not_ready_stays_nurtured_until_it_engages_again(self):
@@ -114,7 +103,7 @@ class TestRecycle(PharmacyNurtureCommon):
             self.assertEqual(lead.nurture_state, "running")
             self.assertFalse(lead.recycle_date)
             self.assertTrue(lead.recycled_at, "still recycled: old score won't do")
-            self.assertFalse(self._decide_activities(lead))
+            self.assertFalse(self._open_activities(lead, DECIDE))
 
     def test_engaging_during_the_pause_qualifies_at_once(self):
         with freeze_time("2026-11-02 09:00:00"):
@@ -129,7 +118,7 @@ class TestRecycle(PharmacyNurtureCommon):
         with freeze_time("2026-12-01 06:00:00"):
             self._run()
             self.assertEqual(lead.lifecycle_state, "mql")
-            self.assertFalse(self._decide_activities(lead))
+            self.assertFalse(self._open_activities(lead, DECIDE))
 
     def test_no_matching_track_asks_the_desk(self):
         (self.track_clinics | self.track_all).active = False
@@ -139,15 +128,15 @@ class TestRecycle(PharmacyNurtureCommon):
         with freeze_time("2026-11-02 10:00:00"):
             self._reject(now)
             self._reject(later, self.competitor, recycle_date="2026-11-10")
-            activity = self._decide_activities(now)
+            activity = self._open_activities(now, DECIDE)
             self.assertEqual(len(activity), 1)
             self.assertIn(activity.user_id, self.desk_team.member_ids)
             self.assertIn("Budget comes next year", str(activity.note))
             self.assertFalse(now.nurture_state)
-            self.assertFalse(self._decide_activities(later), "not back yet")
+            self.assertFalse(self._open_activities(later, DECIDE), "not back yet")
         with freeze_time("2026-11-10 06:00:00"):
             self._run()
-            self.assertEqual(len(self._decide_activities(later)), 1)
+            self.assertEqual(len(self._open_activities(later, DECIDE)), 1)
             self.assertEqual(later.lifecycle_state, "nurturing")
 
     def test_leads_returning_together_are_told_in_one_batch(self):
@@ -159,7 +148,7 @@ class TestRecycle(PharmacyNurtureCommon):
                 self._reject(lead, self.competitor, recycle_date="2026-11-10")
         with freeze_time("2026-11-10 06:00:00"):
             self._run()
-            self.assertEqual(len(self._decide_activities(leads)), 2)
+            self.assertEqual(len(self._open_activities(leads, DECIDE)), 2)
             self.assertEqual(set(leads.mapped("lifecycle_state")), {"nurturing"})
 
     def test_the_recycling_fields_are_the_flows_own(self):

@@ -19,21 +19,15 @@ MONDAY_8AM = "2026-12-07 08:00:00"
 
 
 class PharmacyRoutingCommon(PharmacyLeadCommon):
+    archive_defaults = True
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._archive_pharmacy_defaults()
         cls.sales_team.write({"sequence": 10, "assignment_domain": CLINICS})
         cls.sales_team_2.write({"sequence": 20, "assignment_domain": CORPORATE})
         # a segment gives grade C: the desk may qualify its leads by hand
-        cls.env["pharmacy.scoring.rule"].create(
-            {
-                "name": "Segment known",
-                "domain": "[('pharmacy_segment', '!=', False)]",
-                "points": 20,
-                "company_id": False,
-            }
-        )
+        cls._fit_rule("Segment known", "[('pharmacy_segment', '!=', False)]", 20)
         # deadlines read as 16:00 (en_GB writes 24-hour times), in UTC
         cls.env["res.lang"]._activate_lang("en_GB")
         cls.user_desk.write({"tz": "UTC", "lang": "en_GB"})
@@ -41,14 +35,12 @@ class PharmacyRoutingCommon(PharmacyLeadCommon):
             user=cls.user_desk, context=dict(cls.env.context, lang="en_GB")
         )
         around_the_clock = cls._calendar("Around the clock", 0, 24, days=7)
-        cls.policy = cls.env["pharmacy.sla.policy"].create(
-            {
-                "name": "Answer within 8 hours",
-                "kind": "sales_response",
-                "team_ids": [(6, 0, (cls.sales_team | cls.sales_team_2).ids)],
-                "hours": 8,
-                "calendar_id": around_the_clock.id,
-            }
+        cls.policy = cls._sla_policy(
+            "Answer within 8 hours",
+            "sales_response",
+            cls.sales_team | cls.sales_team_2,
+            hours=8,
+            calendar_id=around_the_clock.id,
         )
 
     def _lead(self, segment, qualify=True, **vals):

@@ -64,20 +64,14 @@ def bad_texts(max_length=1000):
 
 
 class PharmacyRpcArgsCommon(PharmacyLeadCommon):
+    qualify_any_grade = True
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # not a scenario about grades: the desk qualifies leads of any grade
-        (cls.company | cls.other_company).write({"lead_mql_min_grade": "d"})
-        cls.reason_wrong_contact = cls.env.ref(
-            "pharmacy_lead_alignment.feedback_reason_wrong_contact"
-        )
-        cls.reason_no_budget = cls.env.ref(
-            "pharmacy_lead_alignment.feedback_reason_no_budget"
-        )
-        cls.reason_no_contact = cls.env.ref(
-            "pharmacy_lead_alignment.feedback_reason_no_contact_sla"
-        )
+        cls.reason_wrong_contact = cls._reason("wrong_contact")
+        cls.reason_no_budget = cls._reason("no_budget")
+        cls.reason_no_contact = cls._reason("no_contact_sla")
 
     def _snapshot(self, lead):
         """What a refused call must leave as it was."""

@@ -7,7 +7,7 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
-from .common import PharmacyLeadCommon
+from .common import FUNCTION_CHIEF, SEGMENT_CLINIC, PharmacyLeadCommon
 
 
 class PharmacyScoringCommon(PharmacyLeadCommon):
@@ -17,59 +17,22 @@ class PharmacyScoringCommon(PharmacyLeadCommon):
         Rule = cls.env["pharmacy.scoring.rule"]
         Rule.search([]).active = False  # the pharmacy defaults: tests use their own
         cls.env["pharmacy.nurture.track"].search([]).active = False
-        cls.rule_clinic = Rule.create(
-            {
-                "name": "Clinic",
-                "domain": "[('pharmacy_segment', '=', 'clinic')]",
-                "points": 40,
-                "company_id": False,
-            }
+        cls.rule_clinic = cls._fit_rule("Clinic", SEGMENT_CLINIC, 40)
+        cls.rule_chief = cls._fit_rule("Chief physician", FUNCTION_CHIEF, 25)
+        cls.rule_gmail = cls._fit_rule(
+            "Free e-mail",
+            "[('email_from', '=ilike', '%@gmail.com')]",
+            -10,
+            company_id=cls.company.id,
         )
-        cls.rule_chief = Rule.create(
-            {
-                "name": "Chief physician",
-                "domain": "[('function', 'ilike', 'chief')]",
-                "points": 25,
-                "company_id": False,
-            }
+        cls.rule_price_list = cls._engagement_rule(
+            "Price list requested", 20, code="price_list_request"
         )
-        cls.rule_gmail = Rule.create(
-            {
-                "name": "Free e-mail",
-                "domain": "[('email_from', '=ilike', '%@gmail.com')]",
-                "points": -10,
-                "company_id": cls.company.id,
-            }
+        call = cls.env.ref("mail.mail_activity_data_call")
+        cls.rule_call = cls._engagement_rule(
+            "Call answered", 10, "activity_done", activity_type_id=call.id
         )
-        cls.rule_price_list = Rule.create(
-            {
-                "name": "Price list requested",
-                "category": "engagement",
-                "trigger": "custom",
-                "code": "price_list_request",
-                "points": 20,
-                "company_id": False,
-            }
-        )
-        cls.rule_call = Rule.create(
-            {
-                "name": "Call answered",
-                "category": "engagement",
-                "trigger": "activity_done",
-                "activity_type_id": cls.env.ref("mail.mail_activity_data_call").id,
-                "points": 10,
-                "company_id": False,
-            }
-        )
-        cls.rule_email = Rule.create(
-            {
-                "name": "Inbound e-mail",
-                "category": "engagement",
-                "trigger": "inbound_email",
-                "points": 5,
-                "company_id": False,
-            }
-        )
+        cls.rule_email = cls._engagement_rule("Inbound e-mail", 5, "inbound_email")
 
 
 @tagged("post_install", "-at_install", "pla_scoring")
@@ -302,16 +265,7 @@ class TestScoringCron(PharmacyScoringCommon):
 
     def test_cron_is_idempotent(self):
         with freeze_time("2026-11-01 08:00:00"):
-            leads = (
-                self.env["crm.lead"]
-                .with_user(self.user_desk)
-                .create(
-                    [
-                        {"name": f"Lead {i}", "pharmacy_segment": "doctor"}
-                        for i in range(5)
-                    ]
-                )
-            )
+            leads = self._desk_leads(5, pharmacy_segment="doctor")
             leads[0].action_log_engagement("price_list_request")
         with freeze_time("2026-11-16 08:00:00"):
             Lead = self.env["crm.lead"]
@@ -331,11 +285,7 @@ class TestScoringCron(PharmacyScoringCommon):
             self.assertTrue(self._cursor().startswith("2026-11-17:"))
 
     def test_cron_works_in_batches_and_reports_progress(self):
-        leads = (
-            self.env["crm.lead"]
-            .with_user(self.user_desk)
-            .create([{"name": f"Lead {i}"} for i in range(7)])
-        )
+        leads = self._desk_leads(7)
         with freeze_time("2026-12-24 08:00:00"):
             cron = self.env.ref("pharmacy_lead_alignment.ir_cron_rescore_leads")
             progress = self.env["ir.cron.progress"].create(
@@ -356,13 +306,7 @@ class TestScoringCron(PharmacyScoringCommon):
             self.assertEqual((progress.done, progress.remaining), (0, 0))
 
     def test_cron_survives_a_bad_lead(self):
-        leads = (
-            self.env["crm.lead"]
-            .with_user(self.user_desk)
-            .create(
-                [{"name": f"Lead {i}", "pharmacy_segment": "clinic"} for i in range(3)]
-            )
-        )
+        leads = self._desk_leads(3, pharmacy_segment="clinic")
         self.assertEqual(set(leads.mapped("fit_score")), {40})
         # the rule changes behind the ORM's back: only the daily action sees it
         self.env.cr.execute(
@@ -457,17 +401,13 @@ class TestScoringConfiguration(PharmacyScoringCommon):
     def test_manager_edits_thresholds_without_settings_rights(self):
         self.assertFalse(self.user_manager.has_group("base.group_system"))
         lead = self._desk_lead(pharmacy_segment="clinic")
-        wizard = Form(
-            self.env["pharmacy.scoring.settings"].with_user(self.user_manager)
-        )
+        wizard = self._wizard_form("pharmacy.scoring.settings", self.user_manager)
         self.assertEqual(wizard.lead_mql_threshold, 50)
         wizard.lead_grade_a_threshold = 40
         wizard.save().action_save()
         self.assertEqual(self.company.lead_grade_a_threshold, 40)
         self.assertEqual(lead.lead_grade, "a")
-        wizard = Form(
-            self.env["pharmacy.scoring.settings"].with_user(self.user_manager)
-        )
+        wizard = self._wizard_form("pharmacy.scoring.settings", self.user_manager)
         wizard.lead_grade_b_threshold = 45
         with self.assertRaises(ValidationError):
             wizard.save().action_save()
@@ -517,13 +457,7 @@ class TestScoringQueries(PharmacyScoringCommon):
         self.assertEqual(mql, 110, "the measured path did qualify every lead")
 
     def test_kanban_read_costs_at_most_two_more(self):
-        leads = (
-            self.env["crm.lead"]
-            .with_user(self.user_desk)
-            .create(
-                [{"name": f"Lead {i}", "pharmacy_segment": "clinic"} for i in range(80)]
-            )
-        )
+        leads = self._desk_leads(80, pharmacy_segment="clinic")
         stock_spec = {
             "name": {},
             "partner_id": {"fields": {"display_name": {}}},

@@ -63,15 +63,6 @@ class PharmacyRulesFlowCommon(PharmacyScoringCommon):
             "down": form.preview_down,
         }
 
-    def _ready_activities(self, leads):
-        return self.env["mail.activity"].search(
-            [
-                ("res_model", "=", "crm.lead"),
-                ("res_id", "in", leads.ids),
-                ("activity_type_id", "=", self.env.ref(READY).id),
-            ]
-        )
-
 
 @tagged("post_install", "-at_install", "pla_scoring", "pla_rules_flow")
 class TestRulePreview(PharmacyRulesFlowCommon):
@@ -231,23 +222,8 @@ class TestRemovingUndoesAdding(PharmacyRulesFlowCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.call = cls.env.ref("mail.mail_activity_data_call")
-        cls.track_doctors = cls.env["pharmacy.nurture.track"].create(
-            {
-                "name": "Doctors",
-                "domain": "[('pharmacy_segment', '=', 'doctor')]",
-                "step_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "name": "Intro call",
-                            "wait_days": 0,
-                            "action": "activity",
-                            "activity_type_id": cls.call.id,
-                        },
-                    )
-                ],
-            }
+        cls.track_doctors = cls._call_track(
+            "Doctors", wait_days=0, domain="[('pharmacy_segment', '=', 'doctor')]"
         )
 
     def _flow(self):
@@ -302,13 +278,13 @@ class TestRemovingUndoesAdding(PharmacyRulesFlowCommon):
             leads["recycled"].lifecycle_state, "nurturing", "95, but recycled"
         )
         qualified = leads["inquiry"] | leads["nurtured"]
-        self.assertEqual(len(self._ready_activities(qualified)), 2)
+        self.assertEqual(len(self._open_activities(qualified, READY)), 2)
 
         remove(rule.with_user(self.user_manager))
 
         self.assertEqual(self._snapshot(), before)
         self.assertTrue(leads["by_hand"].mql_by_hand)
-        self.assertFalse(self._ready_activities(qualified))
+        self.assertFalse(self._open_activities(qualified, READY))
         nurtured = leads["nurtured"]
         self.assertEqual(nurtured.nurture_state, "running", "its nurture goes on")
         self.assertEqual(nurtured.nurture_track_id, self.track_doctors)

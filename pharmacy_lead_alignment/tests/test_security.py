@@ -7,11 +7,7 @@ from .common import PharmacyLeadCommon
 
 @tagged("post_install", "-at_install", "pla_lifecycle", "pla_security")
 class TestSecurity(PharmacyLeadCommon):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        # not a scenario about grades: the desk qualifies leads of any grade
-        (cls.company | cls.other_company).write({"lead_mql_min_grade": "d"})
+    qualify_any_grade = True
 
     def test_record_rule_hides_desk_leads_from_sales_by_every_path(self):
         desk_leads = (
@@ -106,11 +102,7 @@ class TestSecurity(PharmacyLeadCommon):
 
 @tagged("post_install", "-at_install", "pla_lifecycle", "pla_performance")
 class TestQueryBudget(PharmacyLeadCommon):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        # not a scenario about grades: the desk qualifies leads of any grade
-        (cls.company | cls.other_company).write({"lead_mql_min_grade": "d"})
+    qualify_any_grade = True
 
     def test_lead_creation_adds_no_query_per_lead(self):
         Lead = self.env["crm.lead"].with_user(self.user_desk)

@@ -7,45 +7,29 @@ from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
-from .common import PharmacyLeadCommon
+from .common import PharmacyScenarioCommon
 
 
-class PharmacySlaCommon(PharmacyLeadCommon):
+class PharmacySlaCommon(PharmacyScenarioCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # not a scenario about grades: the desk qualifies leads of any grade
-        (cls.company | cls.other_company).write({"lead_mql_min_grade": "d"})
-        cls._archive_pharmacy_defaults()
         # a pharmacy that works 9:00–20:00 on weekdays, in UTC for readability
         cls.calendar_weekdays = cls._calendar("Weekdays 9-20", 9, 20, days=5)
         cls.calendar_24h = cls._calendar("Around the clock", 0, 24, days=7)
-        Policy = cls.env["pharmacy.sla.policy"].with_user(cls.user_manager)
-        cls.response = Policy.create(
-            {
-                "name": "Answer within 2 working hours",
-                "kind": "sales_response",
-                "team_ids": [(6, 0, cls.sales_team.ids)],
-                "hours": 2,
-                "calendar_id": cls.calendar_weekdays.id,
-                "escalation_delay": 4,
-            }
+        # set by the Alignment Manager, counted in the pharmacy's working hours
+        weekdays = {"user": cls.user_manager, "calendar_id": cls.calendar_weekdays.id}
+        cls.response = cls._sla_policy(
+            "Answer within 2 working hours",
+            "sales_response",
+            hours=2,
+            escalation_delay=4,
+            **weekdays,
         )
-        cls.contact = Policy.create(
-            {
-                "name": "First contact within 8 working hours",
-                "kind": "sales_contact",
-                "team_ids": [(6, 0, cls.sales_team.ids)],
-                "hours": 8,
-                "calendar_id": cls.calendar_weekdays.id,
-            }
+        cls.contact = cls._sla_policy(
+            "First contact within 8 working hours", "sales_contact", hours=8, **weekdays
         )
-        cls.company.write(
-            {
-                "sla_sales_manager_id": cls.user_sales_manager.id,
-                "alignment_head_id": cls.user_manager.id,
-            }
-        )
+        cls._escalate_to_managers()
 
     def _clock(self, lead, kind="sales_response"):
         return lead.sudo().sla_ids.filtered(lambda c: c.kind == kind)
@@ -330,15 +314,7 @@ class TestSlaConfiguration(PharmacySlaCommon):
 @tagged("post_install", "-at_install", "pla_sla")
 class TestSlaLedger(PharmacySlaCommon):
     def test_both_sides_in_one_ledger(self):
-        self.env["pharmacy.sla.policy"].with_user(self.user_manager).create(
-            {
-                "name": "Desk: 4 leads a month, 50 % accepted",
-                "kind": "marketing_volume",
-                "team_ids": [(6, 0, self.sales_team.ids)],
-                "volume_target": 4,
-                "acceptance_target": 50,
-            }
-        )
+        self._volume_policy("Desk: 4 leads a month, 50 % accepted", 4, 50)
         with freeze_time("2026-11-30 09:00:00"):
             fast = self._handed_off_lead(name="Fast")
             slow = self._handed_off_lead(name="Slow")

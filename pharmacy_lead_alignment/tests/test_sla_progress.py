@@ -27,6 +27,12 @@ class TestSlaProgress(CronDataMixin, TransactionCase):
         cls.policy = cls._make_policy(cls.env, cls.team)
         cls.cron = cls.env.ref("pharmacy_lead_alignment.ir_cron_check_sla")
 
+    def _handed_off(self, count, hours_late):
+        """``count`` handed-off leads, their response clocks ``hours_late``
+        past the deadline."""
+        deadline = fields.Datetime.now() - timedelta(hours=hours_late)
+        return self._make_handed_off(self.env, self.team, self.policy, count, deadline)
+
     def _run(self, batch_size):
         cron, progress = self.cron._add_progress()
         notified = []
@@ -48,10 +54,7 @@ class TestSlaProgress(CronDataMixin, TransactionCase):
         return progress.done, progress.remaining
 
     def test_backlog_above_one_batch_is_reported(self):
-        leads = self._make_leads(self.env, self.team, 7)
-        self._set_lead_columns(self.env, leads, lifecycle_state="handed_off")
-        deadline = fields.Datetime.now() - timedelta(hours=1)
-        clocks = self._make_clocks(self.env, leads, self.policy, self.team, deadline)
+        leads, clocks = self._handed_off(7, hours_late=1)
         self.assertEqual(self._run(batch_size=4), (4, 3))
         self.assertEqual(self._run(batch_size=4), (3, 0))
         self.assertEqual(set(clocks.mapped("state")), {"breached"})
@@ -60,10 +63,7 @@ class TestSlaProgress(CronDataMixin, TransactionCase):
         self.assertEqual(len(leads.activity_ids), 7)
 
     def test_escalations_due_later_are_counted_when_due(self):
-        leads = self._make_leads(self.env, self.team, 2)
-        self._set_lead_columns(self.env, leads, lifecycle_state="handed_off")
-        deadline = fields.Datetime.now() - timedelta(hours=5)
-        clocks = self._make_clocks(self.env, leads, self.policy, self.team, deadline)
+        leads, clocks = self._handed_off(2, hours_late=5)
         # breached and warned to level 1: level 2 is due 4 hours after the
         # deadline, that is now; level 3 only 8 hours after
         self.assertEqual(self._run(batch_size=10), (2, 2))
@@ -72,10 +72,7 @@ class TestSlaProgress(CronDataMixin, TransactionCase):
         self.assertEqual(set(clocks.mapped("escalation_level")), {2})
 
     def test_a_bad_lead_is_set_aside(self):
-        leads = self._make_leads(self.env, self.team, 3)
-        self._set_lead_columns(self.env, leads, lifecycle_state="handed_off")
-        deadline = fields.Datetime.now() - timedelta(hours=1)
-        clocks = self._make_clocks(self.env, leads, self.policy, self.team, deadline)
+        leads, clocks = self._handed_off(3, hours_late=1)
         bad = clocks[1]
         Clock = type(self.env["pharmacy.lead.sla"])
         original = Clock._escalate

@@ -93,10 +93,11 @@ class PharmacyTourCase(PharmacyTourMixin, PharmacyLeadCommon, HttpCase):
     """The role users of PharmacyLeadCommon with readable names, the scoring
     rules and the response SLA every flow sees, and lead factories."""
 
+    archive_defaults = True
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._archive_pharmacy_defaults()
         cls.user_desk.name = "Marina Sokolova"
         cls.user_sales.name = "Ivan Petrov"
         cls.user_manager.name = "Olga Smirnova"
@@ -128,15 +129,9 @@ class PharmacyTourCase(PharmacyTourMixin, PharmacyLeadCommon, HttpCase):
             }
         )
 
-        around_the_clock = cls._calendar("Around the clock", 0, 24, days=7)
-        cls.response_policy = cls.env["pharmacy.sla.policy"].create(
-            {
-                "name": "Answer within 8 hours",
-                "kind": "sales_response",
-                "team_ids": [(6, 0, cls.sales_team.ids)],
-                "hours": 8,
-                "calendar_id": around_the_clock.id,
-            }
+        calendar = cls._calendar("Around the clock", 0, 24, days=7)
+        cls.response_policy = cls._sla_policy(
+            "Answer within 8 hours", "sales_response", hours=8, calendar_id=calendar.id
         )
 
     @classmethod
@@ -215,9 +210,7 @@ class SalesTourCommon(PharmacyTourCase):
             email_from="director@sunny.example.com",
             pharmacy_segment="care_home",
         )
-        cls.reason = cls.env.ref(
-            "pharmacy_lead_alignment.feedback_reason_wrong_contact"
-        )
+        cls.reason = cls._reason("wrong_contact")
 
     def _review_rejected_from_card(self, tour, screenshot, comment):
         self.assertEqual(self.lead.sla_state, "running")

@@ -12,24 +12,21 @@ from freezegun import freeze_time
 from odoo import fields
 from odoo.tests import HttpCase, JsonRpcException, tagged
 
-from .common import PharmacyLeadCommon
+from .common import PharmacyScenarioCommon
 from .test_nurture import PharmacyNurtureCommon
 
 FORGED = "Approved by the CEO"
 
 
 @tagged("post_install", "-at_install", "pla_security", "pla_lifecycle")
-class TestNoBusinessDataInContextRpc(PharmacyLeadCommon, HttpCase):
+class TestNoBusinessDataInContextRpc(PharmacyScenarioCommon, HttpCase):
     """What a JSON-RPC client may put in its context is no reason and no
     review: those are arguments of the module's own methods."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        # not a scenario about grades: the desk qualifies leads of any grade
-        (cls.company | cls.other_company).write({"lead_mql_min_grade": "d"})
-        cls._archive_pharmacy_defaults()
-        cls.reason = cls.env.ref("pharmacy_lead_alignment.feedback_reason_no_budget")
+        cls.reason = cls._reason("no_budget")
 
     def _write(self, user, lead, vals, context):
         self.env.flush_all()

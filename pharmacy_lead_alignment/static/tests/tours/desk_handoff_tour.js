@@ -1,5 +1,12 @@
 import {registry} from "@web/core/registry";
-import {openCrm, openMenu, screenshot, scrollTo} from "./pla_tour_utils";
+import {
+    handOffByHand,
+    handedOff,
+    openCrm,
+    openMenu,
+    screenshot,
+    scrollTo,
+} from "./pla_tour_utils";
 
 const LEAD = "Clinic «Health»: vaccines";
 
@@ -51,43 +58,8 @@ registry.category("web_tour.tours").add("pla_desk_handoff", {
         },
         scrollTo(".o_form_view .o_notebook", "start"),
         ...screenshot("desk_score_breakdown"),
-        {
-            content: "Hand it off",
-            trigger:
-                ".o_form_view .o_statusbar_buttons button[name=action_open_handoff]",
-            run: "click",
-        },
-        {
-            content: "Choose the sales team",
-            trigger: ".modal .o_field_widget[name=team_id] input",
-            run: "edit B2B Clinics",
-        },
-        {
-            trigger: ".o-autocomplete--dropdown-item:contains('B2B Clinics')",
-            run: "click",
-        },
-        {
-            content: "Choose the salesperson, a member of that team",
-            trigger: ".modal .o_field_widget[name=user_id] input",
-            run: "edit Ivan Petrov",
-        },
-        {
-            trigger: ".o-autocomplete--dropdown-item:contains('Ivan Petrov')",
-            run: "click",
-        },
-        {
-            trigger: ".modal .o_field_widget[name=user_id] input:value(Ivan Petrov)",
-        },
-        {
-            content: "Confirm the hand-off",
-            trigger: ".modal button[name=action_confirm]",
-            run: "click",
-        },
-        {
-            content: "The lead shows as handed off",
-            trigger:
-                "body:not(:has(.modal)) .o_form_view .o_field_widget[name=lifecycle_state] .o_arrow_button_current[data-value=handed_off]",
-        },
+        ...handOffByHand("B2B Clinics", "Ivan Petrov", true),
+        handedOff(),
         {
             content: "to the sales team, and its response clock runs",
             trigger: ".o_form_view .o_notebook a.nav-link[name=pla_sla]",

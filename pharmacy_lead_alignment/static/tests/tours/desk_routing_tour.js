@@ -1,5 +1,12 @@
 import {registry} from "@web/core/registry";
-import {openCrm, openMenu} from "./pla_tour_utils";
+import {
+    confirmHandoff,
+    handOffByHand,
+    handedOff,
+    openCrm,
+    openHandoff,
+    openMenu,
+} from "./pla_tour_utils";
 
 /** Console message that reports the clicks of a hand-off to the Python test. */
 const CLICKS_SIGNAL = "pla_clicks:";
@@ -43,11 +50,7 @@ function reportClicks(path, expected) {
 
 function backToTheDesk(lead) {
     return [
-        {
-            content: "The lead shows as handed off",
-            trigger:
-                "body:not(:has(.modal)) .o_form_view .o_field_widget[name=lifecycle_state] .o_arrow_button_current[data-value=handed_off]",
-        },
+        handedOff(),
         {
             content: "Back to the desk",
             trigger: ".o_breadcrumb .o_back_button",
@@ -79,38 +82,7 @@ registry.category("web_tour.tours").add("pla_desk_routing", {
             trigger: `.o_kanban_record:contains('${BY_HAND}')`,
             run: "click",
         },
-        {
-            content: "Hand it off",
-            trigger:
-                ".o_form_view .o_statusbar_buttons button[name=action_open_handoff]",
-            run: "click",
-        },
-        {
-            content: "Choose the sales team",
-            trigger: ".modal .o_field_widget[name=team_id] input",
-            run: "click",
-        },
-        {
-            trigger: ".o-autocomplete--dropdown-item:contains('B2B Clinics')",
-            run: "click",
-        },
-        {
-            content: "Choose the salesperson",
-            trigger: ".modal .o_field_widget[name=user_id] input",
-            run: "click",
-        },
-        {
-            trigger: ".o-autocomplete--dropdown-item:contains('Ivan Petrov')",
-            run: "click",
-        },
-        {
-            trigger: ".modal .o_field_widget[name=user_id] input:value(Ivan Petrov)",
-        },
-        {
-            content: "Confirm",
-            trigger: ".modal button[name=action_confirm]",
-            run: "click",
-        },
+        ...handOffByHand("B2B Clinics", "Ivan Petrov"),
         ...backToTheDesk(BY_HAND),
         reportClicks("by hand", 8),
         // 2. The wizard, filled in by the routing
@@ -120,12 +92,7 @@ registry.category("web_tour.tours").add("pla_desk_routing", {
             trigger: `.o_kanban_record:contains('${PREFILLED}')`,
             run: "click",
         },
-        {
-            content: "Hand it off",
-            trigger:
-                ".o_form_view .o_statusbar_buttons button[name=action_open_handoff]",
-            run: "click",
-        },
+        openHandoff(),
         {
             content: "The routing chose the team and the salesperson",
             trigger: ".modal .o_field_widget[name=team_id] input:value(B2B Clinics)",
@@ -133,11 +100,7 @@ registry.category("web_tour.tours").add("pla_desk_routing", {
         {
             trigger: ".modal .o_field_widget[name=user_id] input:value(Ivan Petrov)",
         },
-        {
-            content: "Confirm",
-            trigger: ".modal button[name=action_confirm]",
-            run: "click",
-        },
+        confirmHandoff(),
         {
             content: "The notification says to whom, and until when",
             trigger: ".o_notification:contains('Handed off to B2B Clinics')",

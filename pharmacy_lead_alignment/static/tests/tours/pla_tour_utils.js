@@ -54,6 +54,84 @@ export function openMenu(xmlid, parentXmlid) {
 }
 
 /**
+ * Open the hand-off wizard from the lead's form.
+ *
+ * @returns {Object}
+ */
+export function openHandoff() {
+    return {
+        content: "Hand it off",
+        trigger: ".o_form_view .o_statusbar_buttons button[name=action_open_handoff]",
+        run: "click",
+    };
+}
+
+/**
+ * Confirm the hand-off wizard.
+ *
+ * @returns {Object}
+ */
+export function confirmHandoff() {
+    return {
+        content: "Confirm the hand-off",
+        trigger: ".modal button[name=action_confirm]",
+        run: "click",
+    };
+}
+
+/**
+ * Hand the open lead off by hand: open the wizard, choose the sales team and
+ * the salesperson each from its autocomplete, and confirm.
+ *
+ * @param {String} team the sales team
+ * @param {String} salesperson a member of that team
+ * @param {Boolean} [type] type the names into the fields; without, open
+ *     each field with a click (every click of the user counts)
+ * @returns {Object[]}
+ */
+export function handOffByHand(team, salesperson, type = false) {
+    const open = (name) => (type ? `edit ${name}` : "click");
+    return [
+        openHandoff(),
+        {
+            content: "Choose the sales team",
+            trigger: ".modal .o_field_widget[name=team_id] input",
+            run: open(team),
+        },
+        {
+            trigger: `.o-autocomplete--dropdown-item:contains('${team}')`,
+            run: "click",
+        },
+        {
+            content: "Choose the salesperson, a member of that team",
+            trigger: ".modal .o_field_widget[name=user_id] input",
+            run: open(salesperson),
+        },
+        {
+            trigger: `.o-autocomplete--dropdown-item:contains('${salesperson}')`,
+            run: "click",
+        },
+        {
+            trigger: `.modal .o_field_widget[name=user_id] input:value(${salesperson})`,
+        },
+        confirmHandoff(),
+    ];
+}
+
+/**
+ * The lead's form shows it handed off, the wizard closed.
+ *
+ * @returns {Object}
+ */
+export function handedOff() {
+    return {
+        content: "The lead shows as handed off",
+        trigger:
+            "body:not(:has(.modal)) .o_form_view .o_field_widget[name=lifecycle_state] .o_arrow_button_current[data-value=handed_off]",
+    };
+}
+
+/**
  * Ask the Python test (PharmacyTourCase._start_tour) to save a screenshot
  * of the page as it is now, and wait until it has.
  *
