@@ -117,6 +117,39 @@ class CrmLead(models.Model):
             return None
         return row[0]
 
+    @api.model
+    def _pla_read_param(self, key):
+        """The value a scheduled action keeps in the system parameter
+        ``key``, read from the table (see :meth:`_pla_store_param`)."""
+        self.env["ir.config_parameter"].flush_model(["value"])
+        self.env.cr.execute(
+            SQL("SELECT value FROM ir_config_parameter WHERE key = %s", key)
+        )
+        row = self.env.cr.fetchone()
+        return row[0] if row else None
+
+    @api.model
+    def _pla_store_param(self, key, value):
+        """Write where a scheduled action keeps its place, in the row that
+        :meth:`_pla_claim_param` locked (created there if missing).
+
+        Not ``set_param``: it clears the registry's caches and signals every
+        worker to drop theirs, once per batch of a job that runs in hundreds
+        of batches. The value is only ever read by the job, from the table
+        (:meth:`_pla_read_param`), so no cache holds it."""
+        self.env["ir.config_parameter"].flush_model(["value"])
+        self.env.cr.execute(
+            SQL(
+                "UPDATE ir_config_parameter SET value = %s, write_uid = %s,"
+                " write_date = %s WHERE key = %s",
+                value,
+                self.env.uid,
+                fields.Datetime.now(),
+                key,
+            )
+        )
+        self.env["ir.config_parameter"].invalidate_model(["value"])
+
     # ------------------------------------------------------------
     # GOING ON PAST A BAD RECORD
     # ------------------------------------------------------------

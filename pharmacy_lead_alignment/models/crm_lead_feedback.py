@@ -313,7 +313,6 @@ class CrmLead(models.Model):
         today = fields.Date.context_today(self)
         week_start = today - relativedelta(days=today.weekday())
         period_start = week_start - relativedelta(weeks=1)
-        Param = self.env["ir.config_parameter"].sudo()
         sent = self._pla_claim_param(DIGEST_PARAM, "")
         if sent is None or sent == fields.Date.to_string(period_start):
             return False
@@ -373,7 +372,7 @@ class CrmLead(models.Model):
                 _logger.exception(
                     "Feedback digest for user %s failed", user.id, exc_info=error
                 )
-        Param.set_param(DIGEST_PARAM, fields.Date.to_string(period_start))
+        self._pla_store_param(DIGEST_PARAM, fields.Date.to_string(period_start))
         return True
 
     # ------------------------------------------------------------

@@ -96,8 +96,7 @@ class CrmLead(models.Model):
         """The last lead id the scoring action reached today (0 if none),
         from the cursor ``value`` (default: the stored one)."""
         if value is None:
-            Param = self.env["ir.config_parameter"].sudo()
-            value = Param.get_param(SCORING_CURSOR_PARAM)
+            value = self._pla_read_param(SCORING_CURSOR_PARAM)
         day, _sep, last_id = (value or "").partition(":")
         if day != fields.Date.to_string(today) or not last_id.isdigit():
             return 0
@@ -105,6 +104,6 @@ class CrmLead(models.Model):
 
     @api.model
     def _pla_set_scoring_cursor(self, today, last_id):
-        self.env["ir.config_parameter"].sudo().set_param(
+        self._pla_store_param(
             SCORING_CURSOR_PARAM, f"{fields.Date.to_string(today)}:{last_id}"
         )

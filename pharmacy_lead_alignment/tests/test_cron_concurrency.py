@@ -625,7 +625,7 @@ class TestCronConcurrency(CronDataMixin, BaseCase):
             today = fields.Date.context_today(leads)
             self.assertEqual(set(leads.mapped("score_date")), {today})
             self.assertEqual(
-                env["ir.config_parameter"].get_param(SCORING_CURSOR_PARAM),
+                env["crm.lead"]._pla_read_param(SCORING_CURSOR_PARAM),
                 f"{fields.Date.to_string(today)}:{max(lead_ids)}",
             )
 
@@ -711,6 +711,6 @@ class TestCronConcurrency(CronDataMixin, BaseCase):
             )
             self.assertEqual(len(mails), 1, "one digest to the desk member")
             self.assertEqual(
-                env["ir.config_parameter"].get_param(DIGEST_PARAM),
+                env["crm.lead"]._pla_read_param(DIGEST_PARAM),
                 fields.Date.to_string(period_start),
             )

@@ -251,7 +251,7 @@ class TestEngagementAndMql(PharmacyScoringCommon):
 @tagged("post_install", "-at_install", "pla_scoring")
 class TestScoringCron(PharmacyScoringCommon):
     def _cursor(self):
-        return self.env["ir.config_parameter"].get_param(
+        return self.env["crm.lead"]._pla_read_param(
             "pharmacy_lead_alignment.scoring_cursor"
         )
 
@@ -304,6 +304,23 @@ class TestScoringCron(PharmacyScoringCommon):
             self.assertEqual(int(self._cursor().split(":")[1]), leads[-1].id)
             Lead._cron_rescore_leads(batch_size=3)
             self.assertEqual((progress.done, progress.remaining), (0, 0))
+
+    def test_cron_keeps_every_workers_caches(self):
+        """The place the job keeps after each batch is not a ``set_param``:
+        that would make every Odoo worker drop its caches once per batch,
+        hundreds of times a night on a big database."""
+        leads = self._desk_leads(4)
+        registry = type(self.env.registry)
+        with (
+            freeze_time("2026-12-24 08:00:00"),
+            patch.object(registry, "clear_cache", autospec=True) as clear_cache,
+        ):
+            Lead = self.env["crm.lead"]
+            Lead._cron_rescore_leads(batch_size=2)
+            Lead._cron_rescore_leads(batch_size=2)
+            clear_cache.assert_not_called()
+            self.assertTrue(self._cursor().startswith("2026-12-24:"))
+            self.assertGreaterEqual(int(self._cursor().split(":")[1]), leads[1].id)
 
     def test_cron_survives_a_bad_lead(self):
         leads = self._desk_leads(3, pharmacy_segment="clinic")
