@@ -563,7 +563,7 @@ def odoo_bin():
 
 
 @contextlib.contextmanager
-def server(conf, db, workers, log):
+def server(conf, db, workers, log, extra=()):
     port = free_port()
     command = [
         sys.executable,
@@ -582,6 +582,7 @@ def server(conf, db, workers, log):
         "--log-level=info",
         "--limit-time-real=120",
         "--limit-time-cpu=120",
+        *extra,
     ]
     process = subprocess.Popen(command, start_new_session=True)
     base = f"http://127.0.0.1:{port}"

@@ -12,7 +12,7 @@ table, the grade and the guards apply), and answers with a notification of
 what it did (``pharmacy_notification``).
 """
 
-from odoo import models
+from odoo import api, models
 from odoo.exceptions import AccessError, UserError
 
 from ..tools import lifecycle
@@ -63,6 +63,7 @@ class CrmLead(models.Model):
             )
         return notification(self.env, message)
 
+    @api.readonly  # opens a view: a replica may answer
     def action_open_qualify(self):
         """Alignment Manager: qualify leads below the lowest grade, with a
         written reason (the qualify wizard)."""
@@ -97,6 +98,7 @@ class CrmLead(models.Model):
             ),
         )
 
+    @api.readonly  # opens a view: a replica may answer
     def action_open_handoff(self):
         """Desk: hand leads off to a sales team (the hand-off wizard)."""
         self._pla_require_desk()

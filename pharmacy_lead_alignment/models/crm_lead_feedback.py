@@ -58,11 +58,13 @@ class CrmLead(models.Model):
         """Sales: accept leads handed off to them, without a rating."""
         return self.action_review_accept()
 
+    @api.readonly  # opens a view: a replica may answer
     def action_open_review(self):
         """Sales: the review wizard (accept or reject) for these leads."""
         self._pla_check_reviewable()
         return self._pla_wizard_action("crm_lead_review_action")
 
+    @api.readonly  # opens a view: a replica may answer
     def action_open_flag(self):
         """Desk: the wizard to flag leads that sales mishandled."""
         self._pla_require_desk()

@@ -174,6 +174,7 @@ class PharmacyLeadFeedback(models.Model):
             "rule_ids": [fields.Command.set(lead.score_rule_ids.ids)],
         }
 
+    @api.readonly  # opens a view: a replica may answer
     def action_open_lead(self):
         self.ensure_one()
         return {

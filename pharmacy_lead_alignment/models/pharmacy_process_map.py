@@ -266,6 +266,7 @@ class PharmacyProcessMap(models.Model):
         ).action_feedback(feedback=self.env._("Read"))
         return True
 
+    @api.readonly  # opens a view: a replica may answer
     def action_print(self):
         return self.env.ref(
             "pharmacy_lead_alignment.action_report_process_map"

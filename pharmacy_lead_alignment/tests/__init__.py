@@ -23,6 +23,7 @@ from . import test_scoring_caches
 from . import test_desk_flow
 from . import test_menus
 from . import test_process_map_deadline
+from . import test_readonly
 from . import test_recycle
 from . import test_routing
 from . import test_routing_tour
