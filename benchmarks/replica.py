@@ -144,6 +144,9 @@ class Cluster:
                 stderr=subprocess.DEVNULL,
             )
 
+    def client_args(self):
+        return ["-h", "127.0.0.1", "-p", str(self.port), "-U", USER]
+
     def mark(self):
         return os.path.getsize(self.log)
 
@@ -191,16 +194,7 @@ def main():
                 f"data_dir = {os.path.join(root, 'data')}\n"
             )
         subprocess.run(
-            [
-                pg_bin("createdb"),
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(primary.port),
-                "-U",
-                USER,
-                DB,
-            ],
+            [pg_bin("createdb"), *primary.client_args(), DB],
             check=True,
         )
         print("Installing the module and filling it ...", flush=True)
@@ -224,20 +218,8 @@ def main():
         plan = fill(DB, conf, "module", args.leads, 2, seed=42)
         print("A streaming replica (pg_basebackup -R) ...", flush=True)
         as_postgres(
-            [
-                pg_bin("pg_basebackup"),
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(primary.port),
-                "-U",
-                USER,
-                "-D",
-                replica.dir,
-                "-R",
-                "-X",
-                "stream",
-            ]
+            [pg_bin("pg_basebackup"), *primary.client_args(), "-D", replica.dir]
+            + ["-R", "-X", "stream"]
         )
         replica.start()
         log = os.path.join(root, "odoo.log")
