@@ -21,6 +21,7 @@ from . import test_confidentiality_rpc
 from . import test_sla_progress
 from . import test_scoring_caches
 from . import test_desk_flow
+from . import test_desk_activities
 from . import test_menus
 from . import test_process_map_deadline
 from . import test_readonly
