@@ -3,6 +3,7 @@ import logging
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
+from odoo.tools import SQL
 
 from ..tools import lifecycle
 from ..tools.groups import GROUP_DESK
@@ -14,6 +15,12 @@ from .pharmacy_scoring_rule import SCORE_FIELDS, SCORE_PREFIXES
 ROUTING_FIELDS = frozenset({"assignment_domain", "sequence"})
 #: The access line that lets the desk write sales teams, for the above only.
 DESK_ROUTING_ACCESS = "pharmacy_lead_alignment.access_crm_team_desk_routing"
+
+#: Up to this many leads, a team's leads join the flow as soon as it gets its
+#: role; above, a scheduled action adopts them in batches of ``ADOPT_BATCH``,
+#: out of the user's request.
+ADOPT_SYNC_LIMIT = 2000
+ADOPT_BATCH = 2000
 
 _logger = logging.getLogger(__name__)
 
@@ -97,15 +104,62 @@ class CrmTeam(models.Model):
     def _pla_adopt_leads(self):
         """The team just got a role: its leads without a state (won, lost and
         archived ones too) join the flow as they are (see
-        :func:`tools.lifecycle.adopted_state`)."""
-        leads = (
-            self.env["crm.lead"]
-            .sudo()
+        :func:`tools.lifecycle.adopted_state`). Above ``ADOPT_SYNC_LIMIT``
+        leads the scheduled action adopts them in batches, and the team's
+        chatter says so; until then they stay as in standard CRM.
+
+        :return: the leads adopted now
+        """
+        Lead = self.env["crm.lead"].sudo().with_context(active_test=False)
+        domain = self._pla_unadopted_domain()
+        count = Lead.search_count(domain)
+        if count <= ADOPT_SYNC_LIMIT:
+            leads = Lead.search(domain)
+            leads._pla_adopt()
+            return leads
+        cron = self.env.ref("pharmacy_lead_alignment.ir_cron_adopt_leads")
+        cron._trigger()
+        for team in self:
+            team.sudo().message_post(
+                body=self.env._(
+                    "%(count)s leads of this team join the alignment flow in the "
+                    "background, a batch at a time: Settings › Technical › "
+                    "Scheduled Actions › “%(cron)s” shows the progress.",
+                    count=Lead.search_count(
+                        [("team_id", "=", team.id), ("lifecycle_state", "=", False)]
+                    ),
+                    cron=cron.sudo().name,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return Lead.browse()
+
+    def _pla_unadopted_domain(self):
+        return [("team_id", "in", self.ids), ("lifecycle_state", "=", False)]
+
+    @api.model
+    def _cron_adopt_leads(self, batch_size=ADOPT_BATCH):
+        """Adopt a batch of the leads of teams that got a role (see
+        :meth:`_pla_adopt_leads`), with progress. Each batch locks its leads
+        (``SKIP LOCKED``): a run beside it takes other leads, and an adopted
+        lead has a state, so it is never adopted twice."""
+        teams = (
+            self.sudo()
             .with_context(active_test=False)
-            .search([("team_id", "in", self.ids), ("lifecycle_state", "=", False)])
+            .search([("alignment_role", "!=", False)])
         )
-        leads._pla_adopt()
-        return leads
+        Lead = self.env["crm.lead"].sudo().with_context(active_test=False)
+        domain = teams._pla_unadopted_domain()
+        query = Lead._search(domain, order="id", limit=batch_size)
+        ids = Lead._pla_claim_rows(
+            SQL("%s FOR NO KEY UPDATE OF crm_lead SKIP LOCKED", query.select())
+        )
+        leads = Lead.browse(ids or [])
+        if leads:
+            leads._pla_adopt()
+        remaining = Lead.search_count(domain)  # the batch has a state now
+        self.env["ir.cron"]._notify_progress(done=len(leads), remaining=remaining)
+        return True
 
     @api.constrains("alignment_role", "company_id")
     def _check_alignment_role(self):

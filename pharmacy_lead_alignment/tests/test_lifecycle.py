@@ -1,9 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from unittest.mock import patch
+
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
+from ..models import crm_team
 from .common import PharmacyLeadCommon
 
 
@@ -264,6 +267,41 @@ class TestAdoption(PharmacyLeadCommon):
         # setting the role again adopts nothing twice
         team.alignment_role = "sales"
         self.assertEqual(len(lead.sudo().lifecycle_event_ids), 1)
+
+    def test_many_leads_join_in_the_background_in_batches(self):
+        """Above the limit, giving the role does not adopt in the request: the
+        scheduled action does it a batch at a time, with progress, once."""
+        Lead = self.env["crm.lead"]
+        team = self.env["crm.team"].create({"name": "Chain", "use_leads": True})
+        leads = Lead.create(
+            [{"name": f"Old lead {n}", "team_id": team.id} for n in range(5)]
+        )
+        cron = self.env.ref("pharmacy_lead_alignment.ir_cron_adopt_leads")
+        with (
+            patch.object(crm_team, "ADOPT_SYNC_LIMIT", 3),
+            patch.object(type(cron), "_trigger", autospec=True) as trigger,
+        ):
+            team.alignment_role = "sales"
+        trigger.assert_called_once()
+        self.assertFalse(any(leads.mapped("lifecycle_state")), "not in the request")
+        self.assertIn("5 leads of this team join", team.message_ids[0].body)
+        progress = self.env["ir.cron.progress"].create(
+            {"cron_id": cron.id, "remaining": 0, "done": 0}
+        )
+        Team = self.env["crm.team"].with_context(ir_cron_progress_id=progress.id)
+        Team._cron_adopt_leads(batch_size=2)
+        self.assertEqual((progress.done, progress.remaining), (2, 3))
+        while progress.remaining:
+            Team._cron_adopt_leads(batch_size=2)
+        self.assertEqual(set(leads.mapped("lifecycle_state")), {"accepted"})
+        Team._cron_adopt_leads(batch_size=2)  # nothing twice
+        self.assertEqual((progress.done, progress.remaining), (0, 0))
+        self.assertEqual(
+            self.env["pharmacy.lead.event"]
+            .sudo()
+            .search_count([("lead_id", "in", leads.ids)]),
+            5,
+        )
 
     def test_desk_adopts_open_leads_as_inquiries(self):
         team = self.env["crm.team"].create({"name": "Call centre", "use_leads": True})
