@@ -14,11 +14,15 @@ from collections import defaultdict
 
 from odoo import api, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..tools import lifecycle
 from ..tools.groups import GROUP_SALESMAN
 from ..tools.lifecycle import LifecycleError
 from .pharmacy_audit_mixin import state_checked, trusted
+
+#: How many leads a run of the adoption job takes at a time.
+ADOPT_BATCH = 2000
 
 
 class CrmLead(models.Model):
@@ -263,6 +267,32 @@ class CrmLead(models.Model):
             state_checked(leads).write(values)
         trusted(self.env["pharmacy.lead.event"].sudo()).create(events)
         self._pla_gated()._pla_withdraw_from_sales()
+        return True
+
+    @api.model
+    def _cron_adopt_leads(self, batch_size=ADOPT_BATCH):
+        """Adopt a batch of the leads of teams that got a role with too many
+        leads to adopt at once (``crm.team._pla_adopt_leads``), with progress.
+        Each batch locks its leads (``SKIP LOCKED``): a run beside it takes
+        other leads, and an adopted lead has a state, so it is never adopted
+        twice."""
+        teams = (
+            self.env["crm.team"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("alignment_role", "!=", False)])
+        )
+        Lead = self.sudo().with_context(active_test=False)
+        domain = teams._pla_unadopted_domain()
+        query = Lead._search(domain, order="id", limit=batch_size)
+        ids = Lead._pla_claim_rows(
+            SQL("%s FOR NO KEY UPDATE OF crm_lead SKIP LOCKED", query.select())
+        )
+        leads = Lead.browse(ids or [])
+        if leads:
+            leads._pla_adopt()
+        remaining = Lead.search_count(domain)  # the batch has a state now
+        self.env["ir.cron"]._notify_progress(done=len(leads), remaining=remaining)
         return True
 
     # ------------------------------------------------------------

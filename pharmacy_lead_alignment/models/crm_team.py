@@ -3,7 +3,6 @@ import logging
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tools import SQL
 
 from ..tools import lifecycle
 from ..tools.groups import GROUP_DESK
@@ -17,10 +16,9 @@ ROUTING_FIELDS = frozenset({"assignment_domain", "sequence"})
 DESK_ROUTING_ACCESS = "pharmacy_lead_alignment.access_crm_team_desk_routing"
 
 #: Up to this many leads, a team's leads join the flow as soon as it gets its
-#: role; above, a scheduled action adopts them in batches of ``ADOPT_BATCH``,
-#: out of the user's request.
+#: role; above, a scheduled action adopts them in batches
+#: (``crm.lead._cron_adopt_leads``), out of the user's request.
 ADOPT_SYNC_LIMIT = 2000
-ADOPT_BATCH = 2000
 
 _logger = logging.getLogger(__name__)
 
@@ -136,30 +134,6 @@ class CrmTeam(models.Model):
 
     def _pla_unadopted_domain(self):
         return [("team_id", "in", self.ids), ("lifecycle_state", "=", False)]
-
-    @api.model
-    def _cron_adopt_leads(self, batch_size=ADOPT_BATCH):
-        """Adopt a batch of the leads of teams that got a role (see
-        :meth:`_pla_adopt_leads`), with progress. Each batch locks its leads
-        (``SKIP LOCKED``): a run beside it takes other leads, and an adopted
-        lead has a state, so it is never adopted twice."""
-        teams = (
-            self.sudo()
-            .with_context(active_test=False)
-            .search([("alignment_role", "!=", False)])
-        )
-        Lead = self.env["crm.lead"].sudo().with_context(active_test=False)
-        domain = teams._pla_unadopted_domain()
-        query = Lead._search(domain, order="id", limit=batch_size)
-        ids = Lead._pla_claim_rows(
-            SQL("%s FOR NO KEY UPDATE OF crm_lead SKIP LOCKED", query.select())
-        )
-        leads = Lead.browse(ids or [])
-        if leads:
-            leads._pla_adopt()
-        remaining = Lead.search_count(domain)  # the batch has a state now
-        self.env["ir.cron"]._notify_progress(done=len(leads), remaining=remaining)
-        return True
 
     @api.constrains("alignment_role", "company_id")
     def _check_alignment_role(self):

@@ -26,6 +26,7 @@ from odoo.modules.registry import Registry
 from odoo.tests import BaseCase, get_db_name, tagged
 from odoo.tools import SQL
 
+from ..models import crm_team
 from ..models.crm_lead_feedback import DIGEST_PARAM
 from ..models.crm_lead_scoring import SCORING_CURSOR_PARAM
 
@@ -39,6 +40,7 @@ CRONS = {
     "_cron_run_nurture_steps": "pharmacy_lead_alignment.ir_cron_run_nurture_steps",
     "_cron_check_sla": "pharmacy_lead_alignment.ir_cron_check_sla",
     "_cron_send_feedback_digest": "pharmacy_lead_alignment.ir_cron_feedback_digest",
+    "_cron_adopt_leads": "pharmacy_lead_alignment.ir_cron_adopt_leads",
 }
 LEAD_CONTEXT = {
     "tracking_disable": True,
@@ -592,6 +594,68 @@ class TestCronConcurrency(CronDataMixin, BaseCase):
             "_cron_check_sla", "it left the committed clocks alone"
         )
         self._assert_breached_once(lead_ids, 6)
+
+    # ------------------------------------------------------------
+    # adoption
+    # ------------------------------------------------------------
+
+    def _unadopted_leads(self, count):
+        """Leads of a team that got its role with too many leads to adopt in
+        the request: they wait for the scheduled action."""
+
+        def build(env):
+            team = env["crm.team"].create({"name": "PLA cron test chain"})
+            self.addCleanup(self._delete_team, team.id)
+            leads = self._make_leads(env, team, count)
+            with (
+                patch.object(crm_team, "ADOPT_SYNC_LIMIT", 0),
+                patch.object(type(env["ir.cron"]), "_trigger", autospec=True),
+            ):
+                team.alignment_role = "sales"
+            return leads
+
+        with self.registry.cursor() as cr:
+            self._skip_if(
+                self._env(cr)["crm.lead"]
+                .with_context(active_test=False)
+                .search_count(
+                    [
+                        ("team_id.alignment_role", "!=", False),
+                        ("lifecycle_state", "=", False),
+                    ]
+                ),
+                "leads waiting to join the flow",
+            )
+        return self._commit_data(build)
+
+    def _delete_team(self, team_id):
+        self._delete_test_data()  # its leads and their events first
+        with self.registry.cursor() as cr:
+            self._env(cr)["crm.team"].browse(team_id).unlink()
+
+    def _assert_adopted_once(self, lead_ids):
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            leads = env["crm.lead"].browse(lead_ids)
+            self.assertEqual(set(leads.mapped("lifecycle_state")), {"accepted"})
+            events = env["pharmacy.lead.event"].search([("lead_id", "in", lead_ids)])
+            self.assertEqual(len(events), len(lead_ids), "one event per lead")
+
+    def test_adoption_runs_share_the_leads(self):
+        lead_ids = self._unadopted_leads(10)
+        hook = self._wait_for_each_other("crm.lead", "_pla_adopt")
+        results, done = self._run_shared("_cron_adopt_leads", hook, 10)
+        self.assertTrue(all(done), "both runs took a share")
+        self._assert_adopted_once(lead_ids)
+        value, done, remaining = self._run_once("_cron_adopt_leads")
+        self.assertEqual((done, remaining), (0, 0), "a third run finds nothing")
+
+    def test_adoption_run_with_an_older_snapshot_yields(self):
+        lead_ids = self._unadopted_leads(4)
+        self._assert_stale_run_yields(
+            "_cron_adopt_leads", "it left the committed leads alone"
+        )
+        self._assert_adopted_once(lead_ids)
 
     # ------------------------------------------------------------
     # scoring

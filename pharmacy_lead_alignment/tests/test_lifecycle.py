@@ -288,13 +288,13 @@ class TestAdoption(PharmacyLeadCommon):
         progress = self.env["ir.cron.progress"].create(
             {"cron_id": cron.id, "remaining": 0, "done": 0}
         )
-        Team = self.env["crm.team"].with_context(ir_cron_progress_id=progress.id)
-        Team._cron_adopt_leads(batch_size=2)
+        Job = Lead.with_context(ir_cron_progress_id=progress.id)
+        Job._cron_adopt_leads(batch_size=2)
         self.assertEqual((progress.done, progress.remaining), (2, 3))
         while progress.remaining:
-            Team._cron_adopt_leads(batch_size=2)
+            Job._cron_adopt_leads(batch_size=2)
         self.assertEqual(set(leads.mapped("lifecycle_state")), {"accepted"})
-        Team._cron_adopt_leads(batch_size=2)  # nothing twice
+        Job._cron_adopt_leads(batch_size=2)  # nothing twice
         self.assertEqual((progress.done, progress.remaining), (0, 0))
         self.assertEqual(
             self.env["pharmacy.lead.event"]
