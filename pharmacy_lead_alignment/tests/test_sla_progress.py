@@ -7,7 +7,7 @@ from unittest.mock import patch
 from odoo import fields
 from odoo.tests import TransactionCase, tagged
 
-from .test_cron_concurrency import CronDataMixin
+from .cron_common import CronDataMixin
 
 
 @tagged("post_install", "-at_install", "pla_cron")
