@@ -60,17 +60,20 @@ class CrmLead(models.Model):
         when = self._pla_parse_signal_date(date)
         Rule = self.env["pharmacy.scoring.rule"].sudo()
         vals_list = []
+        rules = {}  # one search per company, not per lead
         for lead in self:
             company = lead._pla_rules_company()
-            rule = Rule.search(
-                [
-                    ("category", "=", CATEGORY_ENGAGEMENT),
-                    ("trigger", "=", TRIGGER_CUSTOM),
-                    ("code", "=", code),
-                    ("company_id", "in", [company.id, False]),
-                ],
-                limit=1,
-            )
+            if company not in rules:
+                rules[company] = Rule.search(
+                    [
+                        ("category", "=", CATEGORY_ENGAGEMENT),
+                        ("trigger", "=", TRIGGER_CUSTOM),
+                        ("code", "=", code),
+                        ("company_id", "in", [company.id, False]),
+                    ],
+                    limit=1,
+                )
+            rule = rules[company]
             if not rule:
                 known = Rule.search(
                     [

@@ -473,6 +473,22 @@ class TestScoringQueries(PharmacyScoringCommon):
         )
         self.assertEqual(mql, 110, "the measured path did qualify every lead")
 
+    def test_a_signal_on_many_leads_costs_what_it_costs_on_one(self):
+        """An integration logging a signal on a batch of leads: the rule is
+        looked up once per company, the events created and scored together."""
+        desk = self.env["crm.lead"].with_user(self.user_desk)
+        desk.browse(self._desk_leads(1).ids).action_log_engagement(
+            "price_list_request"
+        )  # warm Odoo's caches
+        one = desk.browse(self._desk_leads(1).ids)
+        twenty = desk.browse(self._desk_leads(20).ids)
+        on_one = self._count(lambda: one.action_log_engagement("price_list_request"))
+        on_twenty = self._count(
+            lambda: twenty.action_log_engagement("price_list_request")
+        )
+        self.assertLessEqual(on_twenty - on_one, 2, f"1: {on_one}, 20: {on_twenty}")
+        self.assertEqual(len(twenty.sudo().engagement_ids), 20)
+
     def test_kanban_read_costs_at_most_two_more(self):
         leads = self._desk_leads(80, pharmacy_segment="clinic")
         stock_spec = {
