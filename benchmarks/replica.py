@@ -219,7 +219,7 @@ def main():
         print("A streaming replica (pg_basebackup -R) ...", flush=True)
         as_postgres(
             [pg_bin("pg_basebackup"), *primary.client_args(), "-D", replica.dir]
-            + ["-R", "-X", "stream"]
+            + ["-R", "-X", "stream", "--checkpoint=fast"]
         )
         replica.start()
         log = os.path.join(root, "odoo.log")
