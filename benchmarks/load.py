@@ -59,6 +59,7 @@ from scoring import (
     PG_ARGS,
     SEGMENTS,
     odoo_config,
+    prepare_database,
     run,
 )
 
@@ -625,7 +626,7 @@ def check_writes(db, load):
     lost = []
     registry = odoo.modules.registry.Registry(db)
     with registry.cursor() as cr:
-        created = [i for i in load.done["create"]]
+        created = list(load.done["create"])
         cr.execute("SELECT id, team_id FROM crm_lead WHERE id = ANY(%s)", (created,))
         teams = dict(cr.fetchall())
         lost += [f"created lead {i} missing" for i in created if i not in teams]
@@ -794,24 +795,7 @@ def main():
             db = f"{args.db}_{variant}"
             print(f"{variant}: a database with {args.leads} leads ...", flush=True)
             started = time.monotonic()
-            run(["dropdb", "--if-exists", *PG_ARGS, db])
-            run(["createdb", *PG_ARGS, db])
-            run(
-                [
-                    sys.executable,
-                    "-m",
-                    "odoo",
-                    "-c",
-                    conf,
-                    "-d",
-                    db,
-                    "-i",
-                    ADDON if variant == "module" else "crm",
-                    "--without-demo=all",
-                    "--stop-after-init",
-                    "--log-level=warn",
-                ]
-            )
+            prepare_database(db, conf, ADDON if variant == "module" else "crm")
             plan = fill(db, conf, variant, args.leads, args.sales, seed=42)
             print(
                 f"{variant}: filled in {time.monotonic() - started:.0f} s; "

@@ -226,7 +226,8 @@ def main():
         extra = ["--db_replica_host=127.0.0.1", f"--db_replica_port={replica.port}"]
         with server(conf, DB, 2, log, extra) as base:
             head = Client(base, DB, plan["head"])
-            desk = Client(base, DB, next(iter(plan["desk"])))
+            desk_login = next(iter(plan["desk"]))
+            desk = Client(base, DB, desk_login)
             for _label, model, method, call_args, kwargs in READ_CALLS:  # warm up
                 head.call(model, method, *call_args, **kwargs)
             print(f"\n{'call':<30} {'primary':>8} {'replica':>8}")
@@ -239,7 +240,7 @@ def main():
                 print(f"{label:<30} {on_primary:>8} {on_replica:>8}")
                 if on_primary or not on_replica:
                     failures.append(label)
-            lead = plan["desk"][desk_login(plan)][0]
+            lead = plan["desk"][desk_login][0]
             rep = next(iter(plan["reps"].values()))
             marks = primary.mark(), replica.mark()
             desk.call("crm.lead", "handoff_to", [lead], rep["team"], rep["id"])
@@ -259,10 +260,6 @@ def main():
         return 1
     print("Read-only calls ran on the replica only; the write ran on the primary.")
     return 0
-
-
-def desk_login(plan):
-    return next(iter(plan["desk"]))
 
 
 def addons_path(odoo):

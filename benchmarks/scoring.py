@@ -96,7 +96,8 @@ def run(cmd):
     subprocess.run(cmd, check=True)
 
 
-def prepare_database(db, conf):
+def prepare_database(db, conf, modules=ADDON):
+    """A fresh database ``db`` with ``modules`` installed, no demo data."""
     run(["dropdb", "--if-exists", *PG_ARGS, db])
     run(["createdb", *PG_ARGS, db])
     run(
@@ -109,7 +110,7 @@ def prepare_database(db, conf):
             "-d",
             db,
             "-i",
-            ADDON,
+            modules,
             "--without-demo=all",
             "--stop-after-init",
             "--log-level=warn",
