@@ -581,14 +581,30 @@ def missing_build(python: str) -> list[str]:
         missing.append("python-headers")
     if _run([python, "-c", "import ensurepip, venv"]).returncode != 0:
         missing.append("venv")
-    roots = ["/usr/include", "/usr/local/include", "/opt/homebrew/include"]
-    if not any(Path(root, "ldap.h").is_file() for root in roots):
-        missing.append("ldap")
-    if not any(Path(root, "sasl", "sasl.h").is_file() for root in roots):
-        missing.append("sasl")
+    for key, header in (("ldap", "ldap.h"), ("sasl", "sasl/sasl.h")):
+        if "compiler" in missing or not _compiler_finds(header):
+            missing.append(key)
     if not shutil.which("pg_config"):
         missing.append("libpq")
     return missing
+
+
+def _compiler_finds(header: str) -> bool:
+    """Whether the C compiler finds ``header`` where it looks for headers
+    (as building python-ldap will), wherever this system keeps them."""
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    try:
+        result = subprocess.run(
+            [compiler, "-E", "-x", "c", "-"],
+            input=f"#include <{header}>\n",
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return result.returncode == 0
 
 
 def probe_odoo(repo: str, purpose: str, env: dict[str, str]) -> OdooFacts:
@@ -800,10 +816,7 @@ class Runner:
             count = 0
             for line in process.stdout:
                 log.write(line)
-                if (
-                    line.startswith(("Collecting ", "Receiving objects"))
-                    or "Receiving objects" in line
-                ):
+                if line.startswith("Collecting ") or "Receiving objects" in line:
                     count += 1
                     if tty:  # one line, updated in place
                         sys.stderr.write(f"\r      … {_progress(line, count)}\033[K")

@@ -153,12 +153,13 @@ def test_existing_venv_without_odoo_is_reused_not_recreated():
     assert not any("venv" in cmd for cmd in commands(steps))
 
 
-def test_odoo_src_of_another_version_or_not_odoo_is_one_sentence():
+def test_odoo_src_of_another_version_or_not_odoo_is_one_sentence(tmp_path):
     message = blocked(
         bootstrap.plan_odoo, odoo_facts(odoo_src="/src/odoo17", odoo_src_serie="17.0")
     )
     assert message.startswith("ODOO_SRC=/src/odoo17 holds Odoo 17.0")
-    message = blocked(bootstrap.plan_odoo, odoo_facts(odoo_src="/tmp/x"))
+    not_odoo = str(tmp_path / "not-odoo")
+    message = blocked(bootstrap.plan_odoo, odoo_facts(odoo_src=not_odoo))
     assert "is not an Odoo source folder" in message
 
 
