@@ -110,8 +110,8 @@ class CrmTeam(models.Model):
         """
         Lead = self.env["crm.lead"].sudo().with_context(active_test=False)
         domain = self._pla_unadopted_domain()
-        count = Lead.search_count(domain)
-        if count <= ADOPT_SYNC_LIMIT:
+        counts = dict(Lead._read_group(domain, ["team_id"], ["__count"]))
+        if sum(counts.values()) <= ADOPT_SYNC_LIMIT:
             leads = Lead.search(domain)
             leads._pla_adopt()
             return leads
@@ -123,9 +123,7 @@ class CrmTeam(models.Model):
                     "%(count)s leads of this team join the alignment flow in the "
                     "background, a batch at a time: Settings › Technical › "
                     "Scheduled Actions › “%(cron)s” shows the progress.",
-                    count=Lead.search_count(
-                        [("team_id", "=", team.id), ("lifecycle_state", "=", False)]
-                    ),
+                    count=counts.get(team, 0),
                     cron=cron.sudo().name,
                 ),
                 subtype_xmlid="mail.mt_note",
