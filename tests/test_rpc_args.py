@@ -169,6 +169,57 @@ def test_past_date_default_is_none():
     assert A.past_date(None, now=NOW) is None
 
 
+def test_past_date_is_naive_utc():
+    assert A.past_date("2026-03-01", now=NOW) == dt.datetime(2026, 3, 1)
+    aware = dt.datetime(2026, 3, 1, 14, 0, tzinfo=dt.timezone(dt.timedelta(hours=3)))
+    assert A.past_date(aware, now=NOW, tz="Asia/Tokyo") == dt.datetime(2026, 3, 1, 11)
+
+
+# 23:30 in UTC is already the next day in Moscow (UTC+3) and still the same
+# day in New York (UTC-5): "today" is a day of the caller's calendar.
+LATE = dt.datetime(2026, 12, 1, 23, 30)
+
+
+@pytest.mark.parametrize(
+    "tz, day, start",
+    [
+        ("Europe/Moscow", "2026-12-02", dt.datetime(2026, 12, 1, 21, 0)),
+        ("Europe/Moscow", "2026-12-01", dt.datetime(2026, 11, 30, 21, 0)),
+        ("America/New_York", "2026-12-01", dt.datetime(2026, 12, 1, 5, 0)),
+        ("Pacific/Kiritimati", "2026-12-02", dt.datetime(2026, 12, 1, 10, 0)),
+        ("UTC", "2026-12-01", dt.datetime(2026, 12, 1)),
+        (None, "2026-12-01", dt.datetime(2026, 12, 1)),
+        ("Not/AZone", "2026-12-01", dt.datetime(2026, 12, 1)),  # as UTC
+    ],
+)
+def test_past_date_today_in_the_callers_zone(tz, day, start):
+    assert A.past_date(day, now=LATE, tz=tz) == start
+
+
+@pytest.mark.parametrize(
+    "tz, day",
+    [
+        ("Europe/Moscow", "2026-12-03"),  # tomorrow in Moscow
+        ("America/New_York", "2026-12-02"),  # tomorrow in New York
+        ("UTC", "2026-12-02"),
+        (None, "2026-12-02"),
+    ],
+)
+def test_past_date_tomorrow_in_the_callers_zone(tz, day):
+    error = refused(A.past_date, day, now=LATE, tz=tz)
+    assert (error.code, error.params["limit"]) == ("date_after", LATE + A.CLOCK_SKEW)
+
+
+def test_day_start_across_a_clock_change():
+    # Berlin leaves summer time on 2026-10-25: the day starts at UTC+2
+    assert A.day_start(dt.date(2026, 10, 25), "Europe/Berlin") == dt.datetime(
+        2026, 10, 24, 22, 0
+    )
+    assert A.day_start(dt.date(2026, 10, 26), "Europe/Berlin") == dt.datetime(
+        2026, 10, 25, 23, 0
+    )
+
+
 # ---------------------------------------------------------------------------
 # Texts, codes and choices
 # ---------------------------------------------------------------------------

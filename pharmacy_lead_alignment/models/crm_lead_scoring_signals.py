@@ -15,8 +15,6 @@ whose rules score it (``crm_lead_scoring``) and that its events are written
 in.
 """
 
-from datetime import date, datetime
-
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
@@ -48,16 +46,17 @@ class CrmLead(models.Model):
         :param str code: the code of an active engagement rule of the lead's
             company (of the current company for a lead without one), or a
             shared one, e.g. ``price_list_request``
-        :param date: when it happened (datetime or ISO string), default now
+        :param date: when it happened (datetime or ISO string; a bare date is
+            a day of the user's time zone), default now
         :param str note: free text kept on the event
         :return: ids of the created engagement events
         """
         args = RpcArgs(self.env)
         code = args.code("code", code)
-        date = args.past_date("date", date)  # one dated later counts forever
+        # one dated later would count forever; a bare date is the caller's day
+        when = args.past_date("date", date) or fields.Datetime.now()
         note = args.text("note", note)
         self.check_access("write")
-        when = self._pla_parse_signal_date(date)
         Rule = self.env["pharmacy.scoring.rule"].sudo()
         vals_list = []
         rules = {}  # one search per company, not per lead
@@ -107,25 +106,6 @@ class CrmLead(models.Model):
         the current one for a lead without a company."""
         self.ensure_one()
         return self.company_id or self.env.company
-
-    @api.model
-    def _pla_parse_signal_date(self, value):
-        if not value:
-            return fields.Datetime.now()
-        if isinstance(value, datetime):
-            return value
-        if isinstance(value, date):
-            return datetime.combine(value, datetime.min.time())
-        try:
-            return fields.Datetime.to_datetime(value)
-        except ValueError as error:
-            raise UserError(
-                self.env._(
-                    "“%(value)s” is not a date: send it as YYYY-MM-DD or "
-                    "YYYY-MM-DD HH:MM:SS.",
-                    value=value,
-                )
-            ) from error
 
     def _pla_engagement_vals(self, rule, when, note=False, source=False):
         self.ensure_one()

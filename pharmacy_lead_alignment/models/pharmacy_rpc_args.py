@@ -43,14 +43,17 @@ class RpcArgs:
         )
 
     def past_date(self, name, value, required=False):
-        """A date or datetime of something that happened: not in the future
-        of the server's clock, give or take a few minutes."""
+        """The naive UTC datetime of something that happened: not in the
+        future of the server's clock, give or take a few minutes. A bare
+        date is a day of the user's time zone, see
+        :func:`..tools.rpc_args.past_date`."""
         return self._check(
             rpc_args.past_date,
             value,
             name=name,
             now=fields.Datetime.now(),
             required=required,
+            tz=self.env.context.get("tz") or self.env.user.tz,
         )
 
     def text(self, name, value, max_length=rpc_args.TEXT_MAX, required=False):

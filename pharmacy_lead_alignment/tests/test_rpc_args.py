@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 
 import psycopg2
+from freezegun import freeze_time
 
 from odoo import fields
 from odoo.exceptions import UserError, ValidationError
@@ -257,6 +258,24 @@ class TestRpcArgs(PharmacyRpcArgsCommon):
         self.assertEqual(len(events), 6)
         self.assertEqual(
             fields.Datetime.to_string(events[3].date), "2025-01-15 00:00:00"
+        )
+
+    def test_engagement_today_in_the_users_time_zone(self):
+        """At 23:30 UTC it is already tomorrow in Moscow: a desk user there
+        logs a signal dated her "today"; it counts from the moment her day
+        began. Her tomorrow is refused."""
+        lead = self._desk_lead()
+        self.user_desk.tz = "Europe/Moscow"
+        Lead = lead.with_user(self.user_desk)
+        with freeze_time("2026-12-01 23:30:00"):
+            today = fields.Date.context_today(Lead)
+            self.assertEqual(fields.Date.to_string(today), "2026-12-02")
+            Lead.action_log_engagement("price_list_request", date=today)
+            with self.assertRaisesRegex(UserError, "“date”"):
+                Lead.action_log_engagement("price_list_request", date="2026-12-03")
+        self.assertEqual(
+            fields.Datetime.to_string(lead.sudo().engagement_ids.date),
+            "2026-12-01 21:00:00",
         )
 
     def test_action_flag_mishandled(self):

@@ -30,6 +30,7 @@ date_invalid recycle_date
 
 import datetime as dt
 import re
+import zoneinfo
 
 #: Longest free text (reason, note, comment) a method takes.
 TEXT_MAX = 1000
@@ -215,20 +216,54 @@ def date(value, *, name="date", not_after=None, required=False):
     return result
 
 
-def past_date(value, *, now, name="date", skew=CLOCK_SKEW, required=False):
-    """:func:`date` of something that has happened: not after ``now`` plus
-    ``skew`` (the caller's clock may be a little ahead).
+def day_start(day, tz_name=None):
+    """The moment ``day`` starts in the time zone ``tz_name`` (an IANA
+    name, UTC when empty or unknown), as the ORM stores it: naive UTC.
+
+    A bare date from a person is a day of their calendar, not of UTC's.
+
+    >>> day_start(dt.date(2026, 12, 2), "Europe/Moscow")
+    datetime.datetime(2026, 12, 1, 21, 0)
+    >>> day_start(dt.date(2026, 12, 2))
+    datetime.datetime(2026, 12, 2, 0, 0)
+    """
+    start = dt.datetime.combine(day, dt.time.min)
+    try:
+        zone = zoneinfo.ZoneInfo(tz_name) if tz_name else None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone = None
+    if zone is None:
+        return start
+    return start.replace(tzinfo=zone).astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def past_date(value, *, now, name="date", skew=CLOCK_SKEW, required=False, tz=None):
+    """:func:`date` of something that has happened, as a naive UTC datetime:
+    not after ``now`` plus ``skew`` (the caller's clock may be a little
+    ahead). A bare date is a day of the caller's time zone ``tz`` and stands
+    for the moment it starts there (:func:`day_start`), so "today" is in the
+    past wherever the caller is, even while it is still yesterday in UTC.
 
     >>> now = dt.datetime(2026, 3, 1, 12, 0)
     >>> past_date("2026-03-01 12:04:00", now=now)
     datetime.datetime(2026, 3, 1, 12, 4)
+    >>> past_date("2026-03-02", now=dt.datetime(2026, 3, 1, 23, 0), tz="Asia/Tokyo")
+    datetime.datetime(2026, 3, 1, 15, 0)
     >>> try:
     ...     past_date("9999-12-31", now=now)
     ... except ArgumentError as error:
     ...     print(error.code, error.params["limit"])
     date_after 2026-03-01 12:05:00
     """
-    return date(value, name=name, not_after=now + skew, required=required)
+    result = date(value, name=name, required=required)
+    if result is None:
+        return None
+    if not isinstance(result, dt.datetime):
+        result = day_start(result, tz)
+    limit = now + skew
+    if result > limit:
+        raise ArgumentError("date_after", name, value, limit=limit)
+    return result
 
 
 # ---------------------------------------------------------------------------
