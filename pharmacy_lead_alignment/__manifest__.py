@@ -39,6 +39,7 @@
         "report/pharmacy_funnel_report_views.xml",
         "views/res_config_settings_views.xml",
         "wizard/crm_lead_handoff_views.xml",
+        "views/pharmacy_lead_mass_action_views.xml",
         "views/pharmacy_lead_alignment_menus.xml",
         "views/crm_team_views.xml",
     ],

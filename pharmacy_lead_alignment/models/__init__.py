@@ -29,6 +29,7 @@ from . import pharmacy_cost_mixin
 from . import utm_campaign
 from . import utm_source
 from . import crm_lead
+from . import pharmacy_lead_mass_action
 from . import crm_lead_guards
 from . import crm_lead_desk
 from . import crm_lead_batch

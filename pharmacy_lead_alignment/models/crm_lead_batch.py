@@ -18,7 +18,9 @@ import psycopg2.errors
 from odoo import api, fields, models
 from odoo.tools import SQL, split_every
 
+from ..tools import mass_actions
 from .crm_lead import _logger
+from .pharmacy_notification import notification
 
 #: What PostgreSQL raises on a row or parameter that a concurrent transaction
 #: holds or changed (Odoo retries a request on them): never the fault of one
@@ -149,6 +151,38 @@ class CrmLead(models.Model):
             )
         )
         self.env["ir.config_parameter"].invalidate_model(["value"])
+
+    # ------------------------------------------------------------
+    # MANY LEADS: IN THE BACKGROUND
+    # ------------------------------------------------------------
+
+    def _pla_queue_if_many(self, method, **arguments):
+        """Queue ``method`` on these leads as a background action
+        (``pharmacy.lead.mass.action``) when they are more than a request
+        should touch, and return the notification that says so; ``None``
+        when they are few enough to act on now.
+
+        The public methods call it once they have checked their arguments
+        and their user's role, so a mistake is refused at once; the
+        background action calls the same method, with the same user's
+        rights, on a batch at a time.
+
+        :param arguments: the method's keyword arguments, as JSON values
+        """
+        if not mass_actions.should_queue(len(self)):
+            return None
+        self.check_access("write")
+        action = self.env["pharmacy.lead.mass.action"]._queue(self, method, arguments)
+        return notification(
+            self.env,
+            self.env._(
+                "%(action)s runs in the background, a batch at a time; your "
+                "inbox tells you when it is done. CRM › Sales › Background Actions "
+                "shows its progress.",
+                action=action.display_name,
+            ),
+            kind="info",
+        )
 
     # ------------------------------------------------------------
     # GOING ON PAST A BAD RECORD

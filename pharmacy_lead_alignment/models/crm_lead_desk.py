@@ -42,6 +42,9 @@ class CrmLead(models.Model):
         """
         reason = RpcArgs(self.env).text("reason", reason)
         self._pla_require_desk()
+        queued = self._pla_queue_if_many("action_qualify", reason=reason)
+        if queued:
+            return queued
         names = lead_names(self)
         overrides = self.filtered(
             lambda lead: (
@@ -82,6 +85,7 @@ class CrmLead(models.Model):
         :return: a notification of what happened, then a reload of the view
         """
         return self._pla_desk_move(
+            "action_disqualify",
             lifecycle.DISQUALIFIED,
             lambda names: self.env._("Disqualified: %(leads)s.", leads=names),
         )
@@ -92,6 +96,7 @@ class CrmLead(models.Model):
         :return: a notification of what happened, then a reload of the view
         """
         return self._pla_desk_move(
+            "action_reopen",
             lifecycle.INQUIRY,
             lambda names: self.env._(
                 "Back to Inquiry: %(leads)s — with the desk again.", leads=names
@@ -114,7 +119,8 @@ class CrmLead(models.Model):
         :param int team_id: the sales-role team that receives the leads
         :param int user_id: optional salesperson, a member of that team
         :param str reason: why, mandatory for an override
-        :return: True
+        :return: a notification of what happened (with the response
+            deadline), then a reload of the view
         """
         args = RpcArgs(self.env)
         team_id = args.record_id("team_id", team_id)
@@ -161,21 +167,34 @@ class CrmLead(models.Model):
                         team_company=team.company_id.display_name,
                     )
                 )
-        return self._pla_transition(
+        queued = self._pla_queue_if_many(
+            "handoff_to",
+            team_id=team.id,
+            user_id=user.id if user else False,
+            reason=reason or False,
+        )
+        if queued:
+            return queued
+        self._pla_transition(
             lifecycle.HANDED_OFF,
             reason=reason or False,
             values={"team_id": team.id, "user_id": user.id if user else False},
         )
+        return self._pla_handoff_notification()
 
     # ------------------------------------------------------------
     # HELPERS
     # ------------------------------------------------------------
 
-    def _pla_desk_move(self, new_state, message):
-        """What a desk button that moves leads does: check the user is of
-        the desk, write ``new_state`` as the user (the guards and the
-        transition table apply), answer with ``message(names)``."""
+    def _pla_desk_move(self, method, new_state, message):
+        """What the desk button ``method`` that moves leads does: check the
+        user is of the desk, write ``new_state`` as the user (the guards and
+        the transition table apply), answer with ``message(names)``; on many
+        leads, queue ``method`` instead."""
         self._pla_require_desk()
+        queued = self._pla_queue_if_many(method)
+        if queued:
+            return queued
         names = lead_names(self)  # before they may leave the user's sight
         self.write({"lifecycle_state": new_state})
         return notification(self.env, message(names))

@@ -86,6 +86,11 @@ class CrmLead(models.Model):
         comment = args.text("comment", comment)
         self._pla_check_reviewable()
         rating = self._pla_review_rating(rating, required=False)
+        queued = self._pla_queue_if_many(
+            "action_review_accept", rating=rating, comment=comment
+        )
+        if queued:
+            return queued
         names = lead_names(self)
         self._pla_transition(
             lifecycle.ACCEPTED, review=(False, rating, comment or False)
@@ -142,6 +147,15 @@ class CrmLead(models.Model):
                         date=fields.Date.to_string(when),
                     )
                 )
+        queued = self._pla_queue_if_many(
+            "action_review_reject",
+            reason_id=reason.id,
+            rating=rating,
+            comment=comment,
+            recycle_date=fields.Date.to_string(when) if when else None,
+        )
+        if queued:
+            return queued
         text = f"{reason.name}: {comment}" if comment else reason.name
         review = (reason.id, rating, comment or False)
         names = lead_names(self)  # the leads go back out of sales' sight
@@ -208,7 +222,7 @@ class CrmLead(models.Model):
         return notification(self.env, message)
 
     def _pla_flagged_notification(self, reason):
-        """What flagging leads did, as a notification (the flag wizard's)."""
+        """What flagging leads did, as a notification."""
         return notification(
             self.env,
             self.env._(
@@ -227,7 +241,7 @@ class CrmLead(models.Model):
 
         :param int reason_id: a ``pharmacy.feedback.reason`` of marketing
         :param str comment: optional
-        :return: the created ``pharmacy.lead.feedback`` records
+        :return: a notification of what happened, then a reload of the view
         """
         args = RpcArgs(self.env)
         reason_id = args.record_id("reason_id", reason_id, required=False)
@@ -235,6 +249,11 @@ class CrmLead(models.Model):
         self._pla_require_desk()
         self._pla_check_flaggable()
         reason = self._pla_feedback_reason(reason_id, feedback.DIRECTION_MARKETING)
+        queued = self._pla_queue_if_many(
+            "action_flag_mishandled", reason_id=reason.id, comment=comment
+        )
+        if queued:
+            return queued
         Feedback = trusted(self.env["pharmacy.lead.feedback"].sudo())
         already = Feedback.search(
             [
@@ -270,7 +289,7 @@ class CrmLead(models.Model):
                 )
             leaders[lead.id] = leader
         handoffs = self._pla_last_handoffs()
-        reviews = Feedback.create(
+        Feedback.create(
             [
                 {
                     **Feedback._snapshot(lead),
@@ -297,7 +316,7 @@ class CrmLead(models.Model):
             + relativedelta(days=activity_type.delay_count or 1),
             notify=True,  # the team leader hears of the flag at once
         )
-        return reviews
+        return self._pla_flagged_notification(reason)
 
     # ------------------------------------------------------------
     # CRONS

@@ -109,6 +109,9 @@ class CrmLead(models.Model):
         """Desk: enrol (or move) leads into the track set on them, or into
         the first matching track."""
         self._pla_require_desk()
+        queued = self._pla_queue_if_many("action_nurture_enrol")
+        if queued:
+            return queued
         for lead in self:
             if lead.lifecycle_state not in (lifecycle.INQUIRY, lifecycle.NURTURING):
                 raise UserError(
@@ -135,6 +138,9 @@ class CrmLead(models.Model):
 
     def action_nurture_pause(self):
         self._pla_require_desk()
+        queued = self._pla_queue_if_many("action_nurture_pause")
+        if queued:
+            return queued
         trusted(
             self.filtered(lambda lead: lead.nurture_state == lifecycle.NURTURE_RUNNING)
         ).write({"nurture_state": lifecycle.NURTURE_PAUSED})
@@ -142,6 +148,9 @@ class CrmLead(models.Model):
 
     def action_nurture_resume(self):
         self._pla_require_desk()
+        queued = self._pla_queue_if_many("action_nurture_resume")
+        if queued:
+            return queued
         today = fields.Date.context_today(self)
         for lead in trusted(self).filtered(
             lambda lead: lead.nurture_state == lifecycle.NURTURE_PAUSED
@@ -156,6 +165,9 @@ class CrmLead(models.Model):
 
     def action_nurture_remove(self):
         self._pla_require_desk()
+        queued = self._pla_queue_if_many("action_nurture_remove")
+        if queued:
+            return queued
         trusted(self.filtered("nurture_state")).write(
             {
                 "nurture_state": lifecycle.NURTURE_DROPPED,
@@ -193,6 +205,13 @@ class CrmLead(models.Model):
                 )
             )
         when = fields.Date.to_date(recycle_date) if recycle_date else False
+        queued = self._pla_queue_if_many(
+            "action_recycle",
+            reason=reason,
+            recycle_date=fields.Date.to_string(when) if when else None,
+        )
+        if queued:
+            return queued
         names = lead_names(self)  # before they leave sales' sight
         self._pla_recycle(reason, when)
         return self._pla_recycled_notification(names, when)

@@ -184,6 +184,9 @@ class CrmLead(models.Model):
         if not self:
             return True
         self.check_access("write")
+        queued = self._pla_queue_if_many("action_handoff_suggested")
+        if queued:
+            return queued
         self.invalidate_recordset(["suggested_team_id", "suggested_user_id"])
         missing = self.filtered(lambda lead: not lead.suggested_team_id)
         if missing:

@@ -29,3 +29,5 @@ from . import test_recycle
 from . import test_routing
 from . import test_routing_tour
 from . import test_scoring_rules_flow
+from . import test_mass_actions
+from . import test_mass_action_concurrency

@@ -53,6 +53,9 @@ MODEL_MATRIX = {
     "pharmacy.process.step": _kept_by(MANAGER),
     "pharmacy.process.map.ack": _rows(),
     "pharmacy.marketing.cost": _kept_by(MANAGER, read=MANAGER),
+    # a background action of the desk: who asked reads it, and the head; only
+    # the lead methods queue one, and nobody rewrites or deletes it
+    "pharmacy.lead.mass.action": _rows(read=DESK),
     # SQL reports: read only
     "pharmacy.sla.report": _rows(),
     "pharmacy.funnel.report": _rows(read=DESK),
@@ -140,6 +143,7 @@ MENU_MATRIX = {
     "crm.crm_team_menu_config_activities": MANAGER,
     "pharmacy_lead_alignment.crm_lead_menu_desk": DESK,
     "pharmacy_lead_alignment.crm_lead_menu_incoming": SALES,
+    "pharmacy_lead_alignment.pharmacy_lead_mass_action_menu": SALES,
     "pharmacy_lead_alignment.pharmacy_alignment_dashboard_menu": DESK,
     "pharmacy_lead_alignment.pharmacy_roi_report_menu": MANAGER,
     "pharmacy_lead_alignment.pharmacy_process_map_menu": SALES,

@@ -40,7 +40,10 @@ CRONS = {
     "_cron_check_sla": "pharmacy_lead_alignment.ir_cron_check_sla",
     "_cron_send_feedback_digest": "pharmacy_lead_alignment.ir_cron_feedback_digest",
     "_cron_adopt_leads": "pharmacy_lead_alignment.ir_cron_adopt_leads",
+    "_cron_run": "pharmacy_lead_alignment.ir_cron_mass_actions",
 }
+#: The model of each job that is not on ``crm.lead``.
+MODELS = {"_cron_run": "pharmacy.lead.mass.action"}
 LEAD_CONTEXT = {
     "tracking_disable": True,
     "mail_create_nolog": True,
@@ -304,7 +307,8 @@ class CronConcurrencyCase(CronDataMixin, BaseCase):
             )
 
     def _run_together(self, method, hook=None, **kwargs):
-        """Two threads run ``method`` of ``crm.lead`` as ``ir.cron`` does,
+        """Two threads run ``method`` of ``crm.lead`` (or of its model in
+        :data:`MODELS`) as ``ir.cron`` does,
         started together. ``hook(returned)`` gives the patch that makes them
         meet inside their first batch (``returned``: per thread, an event set
         when a call of it has returned).
@@ -329,7 +333,7 @@ class CronConcurrencyCase(CronDataMixin, BaseCase):
                         cron_progress, progress = cron._add_progress()
                         self.progress_ids.append(progress.id)
                         cr.commit()  # pylint: disable=invalid-commit
-                        Lead = env["crm.lead"].with_context(
+                        Lead = env[MODELS.get(method, "crm.lead")].with_context(
                             ir_cron_progress_id=progress.id
                         )
                         value = getattr(Lead, method)(**kwargs)
@@ -423,12 +427,14 @@ class CronConcurrencyCase(CronDataMixin, BaseCase):
         it must leave that work alone, not fail on it."""
         with self.registry.cursor() as stale_cr, self.registry.cursor() as cr:
             stale_cr.execute("SELECT 1")  # the stale run's snapshot is taken
-            getattr(self._env(cr)["crm.lead"], method)(**kwargs)
+            getattr(self._env(cr)[MODELS.get(method, "crm.lead")], method)(**kwargs)
             cr.commit()  # pylint: disable=invalid-commit
             env = self._env(stale_cr)
             cron_progress, progress = env.ref(CRONS[method])._add_progress()
             self.progress_ids.append(progress.id)
-            Lead = env["crm.lead"].with_context(ir_cron_progress_id=progress.id)
+            Lead = env[MODELS.get(method, "crm.lead")].with_context(
+                ir_cron_progress_id=progress.id
+            )
             getattr(Lead, method)(**kwargs)
             env.flush_all()
             stale_cr.commit()  # pylint: disable=invalid-commit
@@ -439,8 +445,9 @@ class CronConcurrencyCase(CronDataMixin, BaseCase):
             env = self._env(cr)
             cron_progress, progress = env.ref(CRONS[method])._add_progress()
             self.progress_ids.append(progress.id)
+            model = env[MODELS.get(method, "crm.lead")]
             value = getattr(
-                env["crm.lead"].with_context(ir_cron_progress_id=progress.id), method
+                model.with_context(ir_cron_progress_id=progress.id), method
             )(**kwargs)
             env.flush_all()
             cr.commit()  # pylint: disable=invalid-commit

@@ -163,6 +163,12 @@ class TestAccessMatrix(PharmacyScenarioCommon, HttpCase):
                     "state": "pending",
                 }
             ),
+            "pharmacy.lead.mass.action": lambda: (
+                env["pharmacy.lead.mass.action"]
+                .with_user(self.users["desk"])
+                ._queue(self._desk_lead(), "action_disqualify", {})
+                .with_user(env.user)
+            ),
             "pharmacy.marketing.cost": lambda: env["pharmacy.marketing.cost"].create(
                 self._create_vals(key)
             ),
@@ -302,12 +308,20 @@ class TestAccessMatrix(PharmacyScenarioCommon, HttpCase):
                 "date_to": "2026-11-30",
             },
             "pharmacy.scoring.settings": {},
+            "pharmacy.lead.mass.action": {
+                "method": "action_disqualify",
+                "user_id": self.user_desk.id,
+                "company_id": self.company.id,
+                "lead_ids": [(6, 0, self._desk_lead().ids)],
+                "lead_count": 1,
+            },
             "crm.lead/desk": {"name": "New lead"},
             "crm.lead/handed_off": {"name": "New lead"},
         }[key.replace("/shared", "")]
 
     #: the field each model's "write" cell writes: the one worth forging
     WRITE_VALS = {
+        "pharmacy.lead.mass.action": {"state": "cancelled", "user_id": 1},
         "pharmacy.lead.event": {"reason": "rewritten"},
         "pharmacy.lead.engagement": {"points": 999},
         "pharmacy.lead.sla": {"state": "met"},

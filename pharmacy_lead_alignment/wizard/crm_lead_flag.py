@@ -22,5 +22,8 @@ class CrmLeadFlag(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
-        self.lead_ids.action_flag_mishandled(self.reason_id.id, comment=self.comment)
-        return in_wizard(self.lead_ids._pla_flagged_notification(self.reason_id))
+        return in_wizard(
+            self.lead_ids.action_flag_mishandled(
+                self.reason_id.id, comment=self.comment
+            )
+        )

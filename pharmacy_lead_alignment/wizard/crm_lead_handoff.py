@@ -114,10 +114,11 @@ class CrmLeadHandoff(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
-        self.lead_ids.handoff_to(
-            self.team_id.id, user_id=self.user_id.id, reason=self.reason
+        return in_wizard(
+            self.lead_ids.handoff_to(
+                self.team_id.id, user_id=self.user_id.id, reason=self.reason
+            )
         )
-        return in_wizard(self.lead_ids._pla_handoff_notification())
 
     def action_handoff_each_suggested(self):
         """Each lead to its own suggested team (see
