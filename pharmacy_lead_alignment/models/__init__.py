@@ -42,6 +42,7 @@ from . import crm_lead_sla
 from . import crm_lead_feedback
 from . import crm_lead_confidentiality
 from . import crm_lead_merge
+from . import crm_lead_funnel
 from . import crm_lead_activities
 from . import crm_lead_routing
 from . import digest_digest

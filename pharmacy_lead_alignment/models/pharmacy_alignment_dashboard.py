@@ -19,8 +19,9 @@ TOP_CAMPAIGNS = 10
 
 
 class PharmacyAlignmentDashboard(models.AbstractModel):
-    """The data of the head's dashboard, in one call of grouped reads: no
-    work per lead, so it stays fast with any number of leads."""
+    """The data of the head's dashboard, in one call of grouped reads: the
+    period's tiles read the period's rows (moves, clocks, reviews), the
+    all-time campaign tile the reach each lead keeps (``crm_lead_funnel``)."""
 
     _name = "pharmacy.alignment.dashboard"
     _description = "Alignment Dashboard"

@@ -120,11 +120,15 @@ class PharmacyLeadEvent(models.Model):
             )
         )
         self.invalidate_model(["reach_from", "reach_to"])
+        if column_exists(self.env.cr, "crm_lead", "funnel_last_level"):
+            self.env["crm.lead"]._pla_backfill_funnel_levels()
 
     @api.model_create_multi
     def create(self, vals_list):
         self._set_reach(vals_list)
-        return super().create(vals_list)
+        events = super().create(vals_list)
+        self.env["crm.lead"]._pla_add_funnel_levels(events)
+        return events
 
     @api.model
     def _set_reach(self, vals_list):

@@ -10,14 +10,6 @@ from ..tools.groups import GROUP_MANAGER
 EMPTY = "—"
 
 
-def _rank_sql(column):
-    """SQL giving the funnel level (tools.funnel.RANKS) of a state column."""
-    cases = SQL(" ").join(
-        SQL("WHEN %s THEN %s", state, level) for state, level in funnel.RANKS.items()
-    )
-    return SQL("CASE %s %s END", SQL(column), cases)
-
-
 class PharmacyFunnelReport(models.Model):
     """One row per move that made a lead reach funnel stages for the first
     time (``tools.kpi.first_reached``): summing the ``reached_*`` columns of
@@ -107,14 +99,15 @@ class PharmacyFunnelReport(models.Model):
     @api.model
     def _leads_sql(self):
         """One row per lead of the flow with the stages it ever reached: from
-        the stage it entered at to the highest it went (the sum of its funnel
-        rows over all time, in one pass over the event log), and its won
-        revenue. The ROI report sums it per campaign, source and medium."""
+        the lowest to the highest funnel level its moves reached, kept on the
+        lead (``crm_lead_funnel``: the sum of its funnel rows over all time,
+        without a pass over the event log), and its won revenue. The ROI
+        report sums it per campaign, source and medium."""
         join, revenue = self._revenue_sql()
         reached = SQL(", ").join(
             SQL(
-                "(ranks.entry_rank <= %(level)s AND ranks.max_rank >= %(level)s)::int "
-                "AS %(column)s",
+                "(lead.funnel_first_level <= %(level)s"
+                " AND lead.funnel_last_level >= %(level)s)::int AS %(column)s",
                 level=level,
                 column=SQL.identifier(f"reached_{stage}"),
             )
@@ -126,22 +119,12 @@ class PharmacyFunnelReport(models.Model):
                    lead.source_id, lead.medium_id, %(reached)s,
                    %(revenue)s AS revenue
               FROM crm_lead lead
-              JOIN (
-                    SELECT event.lead_id,
-                           (array_agg(%(rank)s ORDER BY event.date, event.id)
-                               FILTER (WHERE %(rank)s IS NOT NULL))[1]
-                               AS entry_rank,
-                           max(%(rank)s) AS max_rank
-                      FROM pharmacy_lead_event event
-                     GROUP BY event.lead_id
-              ) ranks ON ranks.lead_id = lead.id
               %(join)s
              WHERE lead.lifecycle_state IS NOT NULL
-               AND ranks.entry_rank IS NOT NULL
+               AND lead.funnel_last_level IS NOT NULL
             """,
             reached=reached,
             revenue=revenue,
-            rank=_rank_sql("event.to_state"),
             join=join,
         )
 
@@ -204,7 +187,16 @@ class PharmacyRoiReport(models.Model):
     _auto = False
     _order = "revenue desc"
     _depends = {
-        "pharmacy.funnel.report": ["lead_id"],  # the same tables
+        "crm.lead": [
+            "funnel_first_level",
+            "funnel_last_level",
+            "lifecycle_state",
+            "company_id",
+            "campaign_id",
+            "source_id",
+            "medium_id",
+            "expected_revenue",
+        ],
         "pharmacy.marketing.cost": ["campaign_id", "source_id", "company_id", "amount"],
     }
 
@@ -254,46 +246,82 @@ class PharmacyRoiReport(models.Model):
             )
 
     def init(self):
+        """One block per dimension (campaign, source, medium), each its
+        figures joined to its costs, with a constant ``dimension``: a filter
+        on the dimension (the dashboard reads campaigns) skips the other
+        blocks, and each lead is read once per block."""
         tools.drop_view_if_exists(self.env.cr, self._table)
+        leads = self.env["pharmacy.funnel.report"]._leads_sql()
+        costs = {
+            funnel.DIMENSION_CAMPAIGN: SQL(
+                "SELECT campaign_id AS key_id, company_id, sum(amount) AS cost"
+                " FROM pharmacy_marketing_cost WHERE campaign_id IS NOT NULL"
+                " GROUP BY 1, 2"
+            ),
+            funnel.DIMENSION_SOURCE: SQL(
+                "SELECT source_id AS key_id, company_id, sum(amount) AS cost"
+                " FROM pharmacy_marketing_cost"
+                " WHERE campaign_id IS NULL AND source_id IS NOT NULL"
+                " GROUP BY 1, 2"
+            ),
+        }
+        no_cost = SQL(
+            "SELECT NULL::int AS key_id, NULL::int AS company_id,"
+            " NULL::numeric AS cost WHERE FALSE"
+        )
+
+        def block(number, dimension):
+            key = SQL.identifier(f"{dimension}_id")
+            return SQL(
+                """
+                SELECT
+                    -- a stable id: Odoo reads the rows it found by their ids
+                    ((%(number)s::bigint << 32) + COALESCE(f.key_id, c.key_id))
+                        * 65536 + COALESCE(f.company_id, c.company_id, 0) AS id,
+                    %(dimension)s AS dimension,
+                    %(campaign)s AS campaign_id, %(source)s AS source_id,
+                    %(medium)s AS medium_id,
+                    COALESCE(f.company_id, c.company_id) AS company_id,
+                    COALESCE(f.lead_count, 0) AS lead_count,
+                    COALESCE(f.mql_count, 0) AS mql_count,
+                    COALESCE(f.accepted_count, 0) AS accepted_count,
+                    COALESCE(f.won_count, 0) AS won_count,
+                    COALESCE(f.revenue, 0) AS revenue,
+                    COALESCE(c.cost, 0) AS cost
+                  FROM (
+                        SELECT %(key)s AS key_id, company_id,
+                               count(*) AS lead_count,
+                               sum(reached_mql) AS mql_count,
+                               sum(reached_accepted) AS accepted_count,
+                               sum(reached_won) AS won_count,
+                               sum(revenue) AS revenue
+                          FROM (%(leads)s) leads
+                         WHERE %(key)s IS NOT NULL
+                         GROUP BY %(key)s, company_id
+                  ) f
+                  FULL OUTER JOIN (%(costs)s) c
+                    ON c.key_id = f.key_id AND c.company_id = f.company_id
+                """,
+                number=number,
+                dimension=dimension,
+                key=key,
+                leads=leads,
+                costs=costs.get(dimension, no_cost),
+                **{
+                    name: (
+                        SQL("COALESCE(f.key_id, c.key_id)")
+                        if name == dimension
+                        else SQL("NULL::int")
+                    )
+                    for name in funnel.DIMENSIONS
+                },
+            )
+
         self.env.cr.execute(
             SQL(
                 """
                 CREATE OR REPLACE VIEW %(table)s AS (
-                WITH leads AS (%(leads)s),
-                figures AS (%(figures)s),
-                costs AS (
-                    SELECT CASE WHEN campaign_id IS NOT NULL THEN %(campaign)s
-                                ELSE %(source)s END AS dimension,
-                           COALESCE(campaign_id, source_id) AS key_id,
-                           company_id, sum(amount) AS cost
-                      FROM pharmacy_marketing_cost
-                     GROUP BY 1, 2, 3
-                ),
-                merged AS (
-                    SELECT COALESCE(f.dimension, c.dimension) AS dimension,
-                           COALESCE(f.key_id, c.key_id) AS key_id,
-                           COALESCE(f.company_id, c.company_id) AS company_id,
-                           COALESCE(f.lead_count, 0) AS lead_count,
-                           COALESCE(f.mql_count, 0) AS mql_count,
-                           COALESCE(f.accepted_count, 0) AS accepted_count,
-                           COALESCE(f.won_count, 0) AS won_count,
-                           COALESCE(f.revenue, 0) AS revenue,
-                           COALESCE(c.cost, 0) AS cost
-                      FROM figures f
-                      FULL OUTER JOIN costs c
-                        ON c.dimension = f.dimension AND c.key_id = f.key_id
-                       AND c.company_id = f.company_id
-                )
-                -- a stable id: Odoo reads the rows it found by their ids
-                SELECT row_number() OVER (
-                           ORDER BY dimension, key_id, company_id
-                       ) AS id, dimension,
-                       CASE WHEN dimension = %(campaign)s THEN key_id END
-                           AS campaign_id,
-                       CASE WHEN dimension = %(source)s THEN key_id END
-                           AS source_id,
-                       CASE WHEN dimension = %(medium)s THEN key_id END
-                           AS medium_id,
+                SELECT id, dimension, campaign_id, source_id, medium_id,
                        company_id, lead_count, mql_count, accepted_count,
                        won_count, revenue, cost, revenue - cost AS profit,
                        CASE WHEN mql_count > 0 THEN cost / mql_count END
@@ -302,32 +330,14 @@ class PharmacyRoiReport(models.Model):
                            AS cost_per_won,
                        CASE WHEN cost > 0 THEN 100.0 * (revenue - cost) / cost END
                            AS roi
-                  FROM merged
+                  FROM (%(blocks)s) AS blocks
                 )
                 """,
                 table=SQL.identifier(self._table),
-                campaign=funnel.DIMENSION_CAMPAIGN,
-                source=funnel.DIMENSION_SOURCE,
-                medium=funnel.DIMENSION_MEDIUM,
-                figures=SQL(" UNION ALL ").join(
-                    SQL(
-                        """
-                        SELECT %(dimension)s AS dimension, %(key)s AS key_id,
-                               company_id, count(*) AS lead_count,
-                               sum(reached_mql) AS mql_count,
-                               sum(reached_accepted) AS accepted_count,
-                               sum(reached_won) AS won_count,
-                               sum(revenue) AS revenue
-                          FROM leads
-                         WHERE %(key)s IS NOT NULL
-                         GROUP BY %(key)s, company_id
-                        """,
-                        dimension=dimension,
-                        key=SQL.identifier(f"{dimension}_id"),
-                    )
-                    for dimension in funnel.DIMENSIONS
+                blocks=SQL(" UNION ALL ").join(
+                    block(number, dimension)
+                    for number, dimension in enumerate(funnel.DIMENSIONS)
                 ),
-                leads=self.env["pharmacy.funnel.report"]._leads_sql(),
             )
         )
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from freezegun import freeze_time
 
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .test_leadership import PharmacyLeadershipCommon
@@ -175,6 +176,47 @@ class TestSameFigureEverywhere(PharmacyLeadershipCommon):
         Event._backfill_reach()
         events.invalidate_recordset()
         self.assertEqual({e.id: (e.reach_from, e.reach_to) for e in events}, logged)
+
+    def test_lead_funnel_reach_equals_its_moves(self):
+        """The all-time reach kept on each lead, widened as its moves are
+        logged, is what its moves give (and what the backfill of an
+        upgraded database sets); nobody writes it by hand."""
+        self._month()
+        Lead = self.env["crm.lead"].with_context(active_test=False)
+        leads = Lead.search([("lifecycle_event_ids", "!=", False)])
+        self.assertGreater(len(leads), 3)
+
+        def from_moves():
+            result = {}
+            for lead in leads:
+                moves = lead.sudo().lifecycle_event_ids.filtered(
+                    lambda event: event.reach_to >= 0
+                )
+                result[lead.id] = (
+                    (min(moves.mapped("reach_from")), max(moves.mapped("reach_to")))
+                    if moves
+                    else (0, 0)  # an empty integer column reads 0
+                )
+            return result
+
+        def kept():
+            leads.invalidate_recordset()
+            return {
+                lead.id: (lead.funnel_first_level, lead.funnel_last_level)
+                for lead in leads
+            }
+
+        expected = from_moves()
+        self.assertIn(2, {last for _first, last in expected.values()})
+        self.assertEqual(kept(), expected)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE crm_lead SET funnel_first_level = NULL, funnel_last_level = NULL"
+        )
+        Lead._pla_backfill_funnel_levels()
+        self.assertEqual(kept(), expected)
+        with self.assertRaisesRegex(UserError, "computes these fields"):
+            leads.with_user(self.user_manager).write({"funnel_last_level": 6})
 
     def test_default_period_has_data(self):
         self._month()

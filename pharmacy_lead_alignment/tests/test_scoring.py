@@ -464,9 +464,11 @@ class TestScoringQueries(PharmacyScoringCommon):
             return with_module - without
 
         extra_10, extra_100 = extra(10), extra(100)
-        # 21: the event log reads, per batch, what its leads reached before
-        # (the funnel stages a move reaches first, tools.kpi.first_reached)
-        self.assertLessEqual(extra_100, 21, "a handful more than stock CRM")
+        # 23: the event log reads, per batch, what its leads reached before
+        # (the funnel stages a move reaches first, tools.kpi.first_reached),
+        # and widens the leads' all-time reach (one UPDATE per batch of moves:
+        # entering the desk, then qualifying)
+        self.assertLessEqual(extra_100, 23, "a handful more than stock CRM")
         self.assertLessEqual(extra_100 - extra_10, 2, "nothing per lead")
         mql = self.env["crm.lead"].search_count(
             [("lifecycle_state", "=", "mql"), ("name", "=like", "Lead %")]
