@@ -56,12 +56,21 @@ class CrmLead(models.Model):
 
     @api.model
     def _pla_backfill_funnel_levels(self, lead_ids=None):
-        """Set the funnel reach of leads (all, or ``lead_ids``) from their
-        logged moves, in one statement."""
+        """Set the funnel reach of leads (all, or ``lead_ids``, e.g. after
+        a merge moved moves between them) from their logged moves."""
         self.env["pharmacy.lead.event"].flush_model(
             ["lead_id", "reach_from", "reach_to"]
         )
-        only = SQL("AND lead_id = ANY(%s)", list(lead_ids)) if lead_ids else SQL()
+        only = SQL()
+        if lead_ids:
+            only = SQL("AND lead_id = ANY(%s)", list(lead_ids))
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE crm_lead SET funnel_first_level = NULL,"
+                    " funnel_last_level = NULL WHERE id = ANY(%s)",
+                    list(lead_ids),
+                )
+            )
         self.env.cr.execute(
             SQL(
                 """

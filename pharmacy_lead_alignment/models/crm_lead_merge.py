@@ -113,6 +113,8 @@ class CrmLead(models.Model):
             )
             if records:
                 records.write({"lead_id": self.id})
+        # the survivor reached what the merged leads' moves reached
+        self._pla_backfill_funnel_levels((self | tails).ids)
         self._pla_log_merge(tails, dropped)
         self._pla_merge_recompute()
 

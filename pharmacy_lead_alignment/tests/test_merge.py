@@ -224,6 +224,18 @@ class TestMerge(PharmacyMergeCommon):
         merged = leads.with_user(self.user_desk)._merge_opportunity(auto_unlink=False)
         tail = leads - merged
         self.assertTrue(tail.exists())
+        # the survivor's all-time funnel reach follows the moves it received;
+        # the duplicate, left without moves, reaches nothing (counts nowhere)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT id, funnel_first_level, funnel_last_level FROM crm_lead"
+            " WHERE id IN %s",
+            [tuple(leads.ids)],
+        )
+        self.assertEqual(
+            {row[0]: row[1:] for row in self.env.cr.fetchall()},
+            {merged.id: (0, 2), tail.id: (None, None)},
+        )
         tail.sudo().unlink()  # nothing of it is left to keep
 
         after = self._records(merged)
