@@ -276,8 +276,10 @@ class PharmacyRoiReport(models.Model):
                 """
                 SELECT
                     -- a stable id: Odoo reads the rows it found by their ids
-                    ((%(number)s::bigint << 32) + COALESCE(f.key_id, c.key_id))
-                        * 65536 + COALESCE(f.company_id, c.company_id, 0) AS id,
+                    (%(number)s::bigint << 32) + row_number() OVER (
+                        ORDER BY COALESCE(f.key_id, c.key_id),
+                                 COALESCE(f.company_id, c.company_id)
+                    ) AS id,
                     %(dimension)s AS dimension,
                     %(campaign)s AS campaign_id, %(source)s AS source_id,
                     %(medium)s AS medium_id,
