@@ -23,7 +23,7 @@ from odoo.exceptions import UserError
 
 from ..tools import activities, lifecycle, scoring
 from .crm_lead import _logger
-from .pharmacy_activity import schedule_activities
+from .pharmacy_activity import close_activities, schedule_activities
 from .pharmacy_audit_mixin import trusted
 from .pharmacy_notification import lead_names, nurture_notification
 from .pharmacy_rpc_args import RpcArgs
@@ -164,11 +164,19 @@ class CrmLead(models.Model):
         return nurture_notification(self, "resume")
 
     def action_nurture_remove(self):
+        """Desk: take leads out of their nurture track; the open activities
+        its steps gave them no longer apply and are cancelled."""
         self._pla_require_desk()
         queued = self._pla_queue_if_many("action_nurture_remove")
         if queued:
             return queued
-        trusted(self.filtered("nurture_state")).write(
+        enrolled = self.filtered("nurture_state")
+        if enrolled:
+            found = enrolled._pla_classify_activities(
+                enrolled._pla_state_activity_types()
+            )
+            close_activities(found[activities.NURTURE])
+        trusted(enrolled).write(
             {
                 "nurture_state": lifecycle.NURTURE_DROPPED,
                 "nurture_step_id": False,

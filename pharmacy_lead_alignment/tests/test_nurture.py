@@ -220,6 +220,34 @@ class TestNurture(PharmacyNurtureCommon):
         with self.assertRaises(AccessError):
             lead.with_user(self.user_sales).action_nurture_pause()
 
+    def test_removing_from_the_track_cancels_its_step_activities(self):
+        """The activity a step gave the desk asks for the track's work: out
+        of the track, it no longer applies. A person's own activity stays."""
+        with freeze_time("2026-11-02"):
+            lead = self._desk_lead(pharmacy_segment="doctor", email_from="d@x.ru")
+            self._consent(lead)
+            self._run()
+        step_activity = lead.activity_ids
+        self.assertEqual(len(step_activity), 1, "the intro call of the track")
+        # as a person schedules one in the chatter (not automated)
+        own = (
+            self.env["mail.activity"]
+            .with_user(self.user_desk)
+            .create(
+                {
+                    "res_model_id": self.env["ir.model"]._get_id("crm.lead"),
+                    "res_id": lead.id,
+                    "activity_type_id": step_activity.activity_type_id.id,
+                    "summary": "Send the brochure by hand",
+                    "user_id": self.user_desk.id,
+                }
+            )
+        )
+        lead.with_user(self.user_desk).action_nurture_remove()
+        self.assertEqual(lead.nurture_state, "dropped")
+        self.assertFalse(step_activity.exists(), "cancelled with the track")
+        self.assertEqual(lead.activity_ids, own)
+
     def test_other_company_tracks_do_not_apply(self):
         self.track_all.company_id = self.other_company
         lead = self._desk_lead(pharmacy_segment="patient")
