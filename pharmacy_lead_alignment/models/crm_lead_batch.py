@@ -61,12 +61,13 @@ class CrmLead(models.Model):
             return None
 
     @api.model
-    def _pla_claim_leads(self, domain, limit, order="id"):
-        """Ids of up to ``limit`` active leads matching ``domain``, locked for
-        this transaction; ``None`` as in :meth:`_pla_claim_rows`."""
+    def _pla_claim_leads(self, domain, limit, order="id", active_test=True):
+        """Ids of up to ``limit`` leads matching ``domain`` (active ones only,
+        unless ``active_test`` is false), locked for this transaction;
+        ``None`` as in :meth:`_pla_claim_rows`."""
         query = (
             self.sudo()
-            .with_context(active_test=True)
+            .with_context(active_test=active_test)
             ._search(domain, order=order, limit=limit)
         )
         return self._pla_claim_rows(

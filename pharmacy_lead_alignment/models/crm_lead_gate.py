@@ -14,7 +14,6 @@ from collections import defaultdict
 
 from odoo import api, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
 
 from ..tools import lifecycle
 from ..tools.groups import GROUP_SALESMAN
@@ -284,10 +283,7 @@ class CrmLead(models.Model):
         )
         Lead = self.sudo().with_context(active_test=False)
         domain = teams._pla_unadopted_domain()
-        query = Lead._search(domain, order="id", limit=batch_size)
-        ids = Lead._pla_claim_rows(
-            SQL("%s FOR NO KEY UPDATE OF crm_lead SKIP LOCKED", query.select())
-        )
+        ids = Lead._pla_claim_leads(domain, batch_size, active_test=False)
         leads = Lead.browse(ids or [])
         if leads:
             leads._pla_adopt()
