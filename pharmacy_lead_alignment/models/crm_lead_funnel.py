@@ -95,37 +95,22 @@ class CrmLead(models.Model):
     def _pla_add_funnel_levels(self, events):
         """Widen the funnel reach of the leads of new ``events`` (one
         statement per batch of moves)."""
-        reached = [
-            (event.lead_id.id, event.reach_from, event.reach_to)
-            for event in events
-            if event.reach_to >= 0
-        ]
-        if not reached:
-            return
-        lead_ids, firsts, lasts = (
-            list(column) for column in zip(*reached, strict=True)
-        )
-        self.flush_model(list(FUNNEL_FIELDS))
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE crm_lead lead
-                   SET funnel_first_level = LEAST(lead.funnel_first_level,
-                                                  levels.first_level),
-                       funnel_last_level = GREATEST(lead.funnel_last_level,
-                                                    levels.last_level)
-                  FROM (
-                        SELECT id, min(first_level) AS first_level,
-                               max(last_level) AS last_level
-                          FROM unnest(%s::int[], %s::int[], %s::int[])
-                               AS moves(id, first_level, last_level)
-                         GROUP BY id
-                  ) levels
-                 WHERE levels.id = lead.id
-                """,
-                lead_ids,
-                firsts,
-                lasts,
+        levels = {}
+        for event in events.filtered(lambda event: event.reach_to >= 0):
+            first, last = levels.get(event.lead_id.id, (event.reach_from, 0))
+            levels[event.lead_id.id] = (
+                min(first, event.reach_from),
+                max(last, event.reach_to),
             )
+        if not levels:
+            return
+        self.flush_model(list(FUNNEL_FIELDS))
+        self._pla_update_leads(
+            SQL(
+                "funnel_first_level = LEAST(lead.funnel_first_level, v.first_level),"
+                " funnel_last_level = GREATEST(lead.funnel_last_level, v.last_level)"
+            ),
+            [("first_level", "int"), ("last_level", "int")],
+            [(lead_id, *reach) for lead_id, reach in levels.items()],
         )
-        self.browse(lead_ids).invalidate_recordset(list(FUNNEL_FIELDS))
+        self.browse(list(levels)).invalidate_recordset(list(FUNNEL_FIELDS))
