@@ -245,7 +245,7 @@ class PharmacyLeadMassAction(models.Model):
             for lead in leads:
                 error = self._attempt(lead)
                 if error:
-                    failures.append((lead.sudo().display_name, error))
+                    failures.append((self._lead_label(lead), error))
         self.env.cr.execute(
             SQL(
                 "DELETE FROM %s WHERE action_id = %s AND lead_id = ANY(%s)",
@@ -303,6 +303,16 @@ class PharmacyLeadMassAction(models.Model):
                 lang=user.lang,
                 tz=user.tz,
             ),
+        )
+
+    def _lead_label(self, lead):
+        """How a failure names ``lead`` (in the requester's environment):
+        its name while they may read it, else only its number, so that a
+        lead that went back to the desk meanwhile is never named to sales."""
+        if lead.has_access("read"):
+            return lead.display_name
+        return self.with_context(lang=self.user_id.lang).env._(
+            "lead #%(id)s (no longer visible to you)", id=lead.id
         )
 
     def _attempt(self, leads):

@@ -133,6 +133,26 @@ class TestMassActions(PharmacyScenarioCommon):
         self.assertEqual((action.state, action.failed_count), ("failed", 3))
         self.assertIn("Only members of the Marketing Desk", action.failure_text)
 
+    def test_a_failure_never_names_a_lead_back_with_the_desk(self):
+        """A lead that went back to the desk before the background action
+        reached it fails, and the sales rep who asked reads its number
+        only, never its (new) name."""
+        leads = self._mql_leads(3)
+        for lead in leads:
+            lead.handoff_to(self.sales_team.id, user_id=self.user_sales.id)
+        self._queued(leads.with_user(self.user_sales).action_review_accept())
+        gone = leads[0]
+        gone.with_user(self.user_sales_all).action_review_reject(
+            self._reason("wrong_contact").id, 2
+        )
+        self.assertEqual(gone.lifecycle_state, "inquiry", "with the desk again")
+        gone.with_user(self.user_desk).name = "Clinic «Secret»: new contact"
+        self._run_all()
+        action = self.Action.sudo().search([])
+        self.assertEqual((action.done_count, action.failed_count), (2, 1))
+        self.assertNotIn("Secret", action.failure_text)
+        self.assertIn(f"lead #{gone.id}", action.failure_text)
+
     def test_bad_input_is_refused_at_once_not_queued(self):
         leads = self._mql_leads(3)
         Leads = leads.with_user(self.user_desk)
